@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * khsm: a software hardware security module living in the kernel.
+ * This file is init and exit only; each concern has its own file.
+ */
+#include <linux/init.h>
+#include <linux/module.h>
+
+#include "khsm.h"
+
+static int __init khsm_init(void)
+{
+	int err;
+
+	/*
+	 * Self-tests first: their outcome must be settled before the device
+	 * and the family let anyone in. A failure does not fail init; it
+	 * leaves the module in its error state (see selftest.c).
+	 */
+	khsm_selftest_run();
+
+	err = khsm_chardev_init();
+	if (err)
+		goto err_out;
+	err = khsm_netlink_init();
+	if (err)
+		goto err_chardev;
+
+	pr_info("khsm %s loaded (ABI %u)%s\n", KHSM_VERSION, KHSM_ABI_VERSION,
+		khsm_selftest_state() == KHSM_SELFTEST_PASSED ?
+		"" : " in its error state");
+	return 0;
+
+err_chardev:
+	khsm_chardev_uninit();
+err_out:
+	return err;
+}
+
+static void __exit khsm_exit(void)
+{
+	khsm_netlink_uninit();
+	khsm_chardev_uninit();
+}
+
+module_init(khsm_init);
+module_exit(khsm_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("khsm: a software hardware security module (Security World in the kernel)");
+MODULE_AUTHOR("khsm developers");
+MODULE_VERSION(KHSM_VERSION);
+MODULE_SOFTDEP("pre: gcm aes hmac sha256 drbg");
