@@ -113,6 +113,9 @@ static long khsm_fops_ioctl(struct file *filp, unsigned int cmd,
 		return -EFAULT;
 	if (usize < op->min_size)
 		return -EINVAL;
+	/* Bounds the zero-tail scan: no struct will ever be a page. */
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	err = copy_struct_from_user(&buf, op->size, uarg, usize);
 	if (err)
 		return err;

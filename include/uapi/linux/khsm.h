@@ -143,7 +143,8 @@ enum khsm_info_attr {
  * Every ioctl takes a pointer to a struct whose first member, @size, is the
  * size the caller compiled against. A smaller @size than the first version of
  * the struct fails with EINVAL; a larger one is accepted when the bytes the
- * module does not know are zero, and fails with E2BIG otherwise. Outputs are
+ * module does not know are zero, and fails with E2BIG otherwise (and always
+ * above the page size). Outputs are
  * written back for min(@size, the module's size) bytes. Reserved fields and
  * unknown @flags bits must be zero (EINVAL). Pointers are __aligned_u64
  * (*_uptr) so 32-bit and 64-bit callers share one layout.

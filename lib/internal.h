@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libkhsm internals. Nothing here is exported from the shared library (the
+ * build uses -fvisibility=hidden and libkhsm.map); the unit tests link the
+ * static library to reach the pure parts.
+ */
+#ifndef KHSM_INTERNAL_H
+#define KHSM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+
+#include <khsm/khsm.h>
+
+#ifndef KHSM_VERSION
+#define KHSM_VERSION "0.1.0"
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct nl_sock;
+struct nl_cb;
+struct nl_msg;
+
+/* What an NLMSG_ERROR said beyond its errno. */
+struct khsm_extack {
+	char msg[256];		/* NLMSGERR_ATTR_MSG, truncated, or "" */
+	int offset;		/* NLMSGERR_ATTR_OFFS, or -1 */
+};
+
+struct khsm {
+	struct nl_sock *sk;	/* control channel, NULL if not open */
+	struct nl_cb *cb;	/* our handlers, kept apart from sk's own */
+	int family;		/* resolved family id, -ENOTCONN if none */
+	int fd;			/* data channel, -1 if not open */
+	struct khsm_extack ext;	/* of the last failed request */
+};
+
+/* extack.c: pure, works on any buffer */
+void khsm_extack_clear(struct khsm_extack *ext);
+int khsm_extack_parse(const struct nlmsghdr *nlh, struct khsm_extack *ext);
+
+/* errors.c */
+int khsm_nlerr_to_errno(int nlerr);
+
+/* netlink.c */
+int khsm_nl_open(struct khsm *h);
+void khsm_nl_close(struct khsm *h);
+struct nl_msg *khsm_nl_request(int family, uint8_t cmd, uint8_t version);
+
+/* Called for each reply message; returns 0 or a negative errno. */
+typedef int (*khsm_parse_fn)(struct nl_msg *msg, void *arg);
+int khsm_nl_transact(struct khsm *h, struct nl_msg *req, khsm_parse_fn parse,
+		     void *arg);
+
+/* info.c */
+int khsm_info_parse(struct nl_msg *msg, struct khsm_info *info);
+
+#endif /* KHSM_INTERNAL_H */
