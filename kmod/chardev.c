@@ -5,13 +5,13 @@
  * old binaries keep working against new modules and new binaries get E2BIG
  * (not silent truncation) from old ones.
  */
-#include <crypto/rng.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "kcrypto.h"
 #include "khsm.h"
 
 union khsm_ioc_buffer {
@@ -60,11 +60,7 @@ static int ioc_random(void *arg, void __user *uarg, u32 usize)
 	buf = kmalloc(r->len, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	err = crypto_get_default_rng();
-	if (err)
-		goto out;
-	err = crypto_rng_get_bytes(crypto_default_rng, buf, r->len);
-	crypto_put_default_rng();
+	err = khsm_rng_bytes(buf, r->len);
 	if (err)
 		goto out;
 	if (copy_to_user(u64_to_user_ptr(r->out_uptr), buf, r->len))

@@ -8,9 +8,21 @@
 
 #include <linux/types.h>
 #include <linux/khsm.h>
+#include <linux/netlink.h>
 
 struct sk_buff;
 struct netlink_ext_ack;
+
+/*
+ * Sets an extack message that is not a literal (NL_SET_ERR_MSG wants one).
+ * @msg must live as long as the module: the ack is built after we return.
+ */
+static inline void khsm_set_errmsg(struct netlink_ext_ack *extack,
+				   const char *msg)
+{
+	if (extack)
+		extack->_msg = msg;
+}
 
 /* state.c: module-wide state (self-test outcome, world state) */
 enum khsm_selftest_state khsm_selftest_state(void);

@@ -7,6 +7,9 @@
 #include <linux/module.h>
 
 #include "khsm.h"
+#include "retry.h"
+#include "slots.h"
+#include "world.h"
 
 static int __init khsm_init(void)
 {
@@ -19,9 +22,15 @@ static int __init khsm_init(void)
 	 */
 	khsm_selftest_run();
 
-	err = khsm_chardev_init();
+	err = khsm_retry_init();
 	if (err)
 		goto err_out;
+	err = khsm_slots_init();
+	if (err)
+		goto err_retry;
+	err = khsm_chardev_init();
+	if (err)
+		goto err_slots;
 	err = khsm_netlink_init();
 	if (err)
 		goto err_chardev;
@@ -33,6 +42,10 @@ static int __init khsm_init(void)
 
 err_chardev:
 	khsm_chardev_uninit();
+err_slots:
+	khsm_slots_uninit();
+err_retry:
+	khsm_retry_uninit();
 err_out:
 	return err;
 }
@@ -41,6 +54,13 @@ static void __exit khsm_exit(void)
 {
 	khsm_netlink_uninit();
 	khsm_chardev_uninit();
+	/* No caller is left: zeroise the world before its slots go. */
+	mutex_lock(&khsm_ctl_lock);
+	if (khsm_world_get_locked())
+		khsm_world_unload();
+	mutex_unlock(&khsm_ctl_lock);
+	khsm_slots_uninit();
+	khsm_retry_uninit();
 }
 
 module_init(khsm_init);
@@ -50,4 +70,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("khsm: a software hardware security module (Security World in the kernel)");
 MODULE_AUTHOR("khsm developers");
 MODULE_VERSION(KHSM_VERSION);
-MODULE_SOFTDEP("pre: gcm aes hmac sha256 drbg");
+MODULE_SOFTDEP("pre: gcm aes hmac sha256 drbg ecc");

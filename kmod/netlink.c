@@ -3,12 +3,18 @@
  * The "khsm" generic netlink family: the control channel used by khsmctl.
  * Each command names its role in .internal_flags; pre_doit enforces it and
  * the error state before any handler runs, so a handler never has to.
+ * Handlers check their request first (one extack message per rule), then
+ * take khsm_ctl_lock and apply it, then build the reply.
  */
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
 
+#include "acs.h"
 #include "khsm.h"
+#include "slots.h"
+#include "world.h"
 
 /* .internal_flags: the role in the low bits, and whether the error state
  * still lets the command run (only for commands that report it).
@@ -24,8 +30,60 @@ typedef struct genl_ops khsm_genl_op_t;
 
 static struct genl_family khsm_genl_family;
 
+static struct netlink_range_validation pbkdf2_range = {
+	.min = 1000, .max = 10000000,
+};
+
+static const struct nla_policy khsm_card_policy[KHSM_A_CARD_MAX + 1] = {
+	[KHSM_A_CARD_INDEX]	= NLA_POLICY_RANGE(NLA_U8, 1, KHSM_MAX_CARDS),
+	[KHSM_A_CARD_NAME]	= { .type = NLA_NUL_STRING, .len = KHSM_NAME_MAX - 1 },
+	[KHSM_A_CARD_PP_SALT]	= NLA_POLICY_EXACT_LEN(KHSM_PP_SALT_LEN),
+	[KHSM_A_CARD_PP_KEY]	= NLA_POLICY_EXACT_LEN(KHSM_PP_KEY_LEN),
+	[KHSM_A_CARD_PBKDF2_ITER] = NLA_POLICY_FULL_RANGE(NLA_U32, &pbkdf2_range),
+};
+
+#define BIND_KEY_POLICY							\
+	[KHSM_A_BIND_KEY_TYPE]	= { .type = NLA_NUL_STRING, .len = 15 },	\
+	[KHSM_A_BIND_KEY_DESC]	= { .type = NLA_NUL_STRING,		\
+				    .len = KHSM_BIND_DESC_MAX - 1 }
+
 static const struct nla_policy khsm_get_info_policy[KHSM_A_MAX + 1] = {
 	[KHSM_A_INFO_SECTIONS] = NLA_POLICY_MASK(NLA_U32, KHSM_INFO_F__ALL),
+};
+
+static const struct nla_policy khsm_world_new_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_WORLD_OPTS]	= NLA_POLICY_NESTED(khsm_opts_policy),
+	[KHSM_A_CARDS]		= NLA_POLICY_NESTED_ARRAY(khsm_card_policy),
+	BIND_KEY_POLICY,
+};
+
+static const struct nla_policy khsm_world_load_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_WORLD_FILE]	= { .type = NLA_BINARY, .len = KHSM_FILE_MAX },
+	BIND_KEY_POLICY,
+};
+
+static const struct nla_policy khsm_card_insert_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_SLOT]		= NLA_POLICY_MAX(NLA_U8, KHSM_MAX_CARDS - 1),
+	[KHSM_A_CARD_IMAGE]	= { .type = NLA_BINARY, .len = KHSM_FILE_MAX },
+	[KHSM_A_PP_KEY]		= NLA_POLICY_EXACT_LEN(KHSM_PP_KEY_LEN),
+	[KHSM_A_VERIFY_ONLY]	= { .type = NLA_FLAG },
+};
+
+static const struct nla_policy khsm_card_remove_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_SLOT]		= NLA_POLICY_MAX(NLA_U8, KHSM_MAX_CARDS - 1),
+};
+
+static const struct nla_policy khsm_acs_replace_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_WORLD_OPTS]	= NLA_POLICY_NESTED(khsm_opts_policy),
+	[KHSM_A_CARDS]		= NLA_POLICY_NESTED_ARRAY(khsm_card_policy),
+};
+
+static const struct nla_policy khsm_world_bind_policy[KHSM_A_MAX + 1] = {
+	BIND_KEY_POLICY,
+};
+
+static const struct nla_policy khsm_policy_set_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_WORLD_OPTS]	= NLA_POLICY_NESTED(khsm_opts_policy),
 };
 
 static int khsm_nl_pre_doit(const khsm_genl_op_t *ops, struct sk_buff *skb,
@@ -41,6 +99,31 @@ static int khsm_nl_pre_doit(const khsm_genl_op_t *ops, struct sk_buff *skb,
 		return 0;
 	return khsm_check_operational(info->extack);
 }
+
+/* A reply with room for @payload bytes of attributes, or NULL. */
+static struct sk_buff *reply_new(struct genl_info *info, u8 cmd,
+				 size_t payload, void **hdr)
+{
+	struct sk_buff *msg;
+
+	msg = genlmsg_new(max_t(size_t, payload, NLMSG_GOODSIZE), GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put_reply(msg, info, &khsm_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static int reply_send(struct sk_buff *msg, void *hdr, struct genl_info *info)
+{
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* --- GET_INFO --- */
 
 static int info_put_module(struct sk_buff *msg)
 {
@@ -60,9 +143,47 @@ static int info_put_selftest(struct sk_buff *msg)
 			      khsm_selftest_reason());
 }
 
+static int info_put_loaded_world(struct sk_buff *msg, struct khsm_world *w)
+{
+	const struct khsm_world_hdr *hdr = &w->hdr;
+	u32 remaining, auth;
+
+	if (nla_put(msg, KHSM_A_INFO_WORLD_ID, KHSM_WORLD_ID_LEN, hdr->world_id))
+		return -EMSGSIZE;
+	if (w->state == KHSM_WORLD_LOADING)
+		return 0;
+	auth = khsm_acs_auth_mask(w, &remaining);
+	if (khsm_opts_put(msg, KHSM_A_INFO_WORLD_OPTS, &w->opts) ||
+	    nla_put(msg, KHSM_A_INFO_ACS_SET_ID, KHSM_SET_ID_LEN,
+		    hdr->acs_set_id) ||
+	    nla_put_u64_64bit(msg, KHSM_A_INFO_CREATED,
+			      le64_to_cpu(hdr->created), KHSM_A_INFO_PAD) ||
+	    nla_put_u32(msg, KHSM_A_INFO_GENERATION,
+			le32_to_cpu(hdr->generation)) ||
+	    nla_put(msg, KHSM_A_INFO_AUDIT_PUBKEY, KHSM_AUDIT_PUBKEY_LEN,
+		    hdr->audit_pubkey) ||
+	    nla_put_u32(msg, KHSM_A_INFO_TOKENS_LOADED, 0) ||
+	    nla_put_u32(msg, KHSM_A_INFO_ACS_AUTH, auth) ||
+	    nla_put_u32(msg, KHSM_A_INFO_ACS_AUTH_REMAINING, remaining) ||
+	    (w->keyslots[KHSM_KEYSLOT_BIND - 1].type &&
+	     nla_put_flag(msg, KHSM_A_INFO_BOUND)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int info_put_world(struct sk_buff *msg)
 {
-	return nla_put_u32(msg, KHSM_A_INFO_WORLD_STATE, khsm_world_state());
+	struct khsm_world *w;
+	int err;
+
+	mutex_lock(&khsm_ctl_lock);
+	w = khsm_world_get_locked();
+	err = nla_put_u32(msg, KHSM_A_INFO_WORLD_STATE, khsm_world_state_locked()) ?:
+	      nla_put_u32(msg, KHSM_A_INFO_SLOTS, khsm_nslots);
+	if (!err && w)
+		err = info_put_loaded_world(msg, w);
+	mutex_unlock(&khsm_ctl_lock);
+	return err;
 }
 
 static int info_fill(struct sk_buff *msg, u32 sections)
@@ -96,34 +217,609 @@ static int khsm_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 
 	if (info->attrs[KHSM_A_INFO_SECTIONS])
 		sections = nla_get_u32(info->attrs[KHSM_A_INFO_SECTIONS]);
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = reply_new(info, KHSM_CMD_GET_INFO, 0, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &khsm_genl_family, 0,
-				KHSM_CMD_GET_INFO);
-	err = -EMSGSIZE;
-	if (!hdr)
-		goto err_free;
 	err = info_fill(msg, sections);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return reply_send(msg, hdr, info);
+}
+
+/* --- request parsing shared by the world commands --- */
+
+static int parse_bind(struct genl_info *info, struct khsm_bind_req *bind,
+		      struct khsm_bind_req **bindp)
+{
+	struct nlattr *type = info->attrs[KHSM_A_BIND_KEY_TYPE];
+	struct nlattr *desc = info->attrs[KHSM_A_BIND_KEY_DESC];
+
+	*bindp = NULL;
+	if (!type && !desc)
+		return 0;
+	if (!type || !desc) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "give the binding key's type and description together");
+		return -EINVAL;
+	}
+	bind->type = nla_data(type);
+	bind->desc = nla_data(desc);
+	*bindp = bind;
+	return 0;
+}
+
+static int parse_card_spec(const struct nlattr *entry, unsigned int n,
+			   struct khsm_card_spec *specs, u64 *seen,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[KHSM_A_CARD_MAX + 1];
+	struct khsm_card_spec *spec;
+	u8 index;
+	int err;
+
+	err = nla_parse_nested(tb, KHSM_A_CARD_MAX, entry, khsm_card_policy,
+			       extack);
 	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, entry, tb, KHSM_A_CARD_INDEX) ||
+	    NL_REQ_ATTR_CHECK(extack, entry, tb, KHSM_A_CARD_NAME))
+		return -EINVAL;
+	index = nla_get_u8(tb[KHSM_A_CARD_INDEX]);
+	if (index > n || (*seen & BIT_ULL(index - 1))) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[KHSM_A_CARD_INDEX],
+				    "card indexes must be 1..N, each once");
+		return -EINVAL;
+	}
+	*seen |= BIT_ULL(index - 1);
+	spec = &specs[index - 1];
+	spec->index = index;
+	nla_strscpy(spec->name, tb[KHSM_A_CARD_NAME], sizeof(spec->name));
+	if (!tb[KHSM_A_CARD_PP_KEY] && !tb[KHSM_A_CARD_PP_SALT] &&
+	    !tb[KHSM_A_CARD_PBKDF2_ITER])
+		return 0;
+	if (!tb[KHSM_A_CARD_PP_KEY] || !tb[KHSM_A_CARD_PP_SALT] ||
+	    !tb[KHSM_A_CARD_PBKDF2_ITER]) {
+		NL_SET_ERR_MSG_ATTR(extack, entry,
+				    "a passphrase needs its key, salt and iteration count");
+		return -EINVAL;
+	}
+	spec->has_pp = true;
+	spec->pbkdf2_iter = nla_get_u32(tb[KHSM_A_CARD_PBKDF2_ITER]);
+	nla_memcpy(spec->pp_salt, tb[KHSM_A_CARD_PP_SALT], KHSM_PP_SALT_LEN);
+	nla_memcpy(spec->pp_key, tb[KHSM_A_CARD_PP_KEY], KHSM_PP_KEY_LEN);
+	return 0;
+}
+
+/* Exactly @n card entries, indexes 1..n; *specsp is kfree_sensitive()'d. */
+static int parse_cards(struct genl_info *info, unsigned int n,
+		       struct khsm_card_spec **specsp)
+{
+	struct nlattr *cards = info->attrs[KHSM_A_CARDS];
+	struct khsm_card_spec *specs;
+	const struct nlattr *entry;
+	unsigned int count = 0;
+	u64 seen = 0;
+	int rem, err = 0;
+
+	*specsp = NULL;
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_CARDS))
+		return -EINVAL;
+	specs = kcalloc(n, sizeof(*specs), GFP_KERNEL);
+	if (!specs)
+		return -ENOMEM;
+	nla_for_each_nested(entry, cards, rem) {
+		if (++count > n)
+			break;
+		err = parse_card_spec(entry, n, specs, &seen, info->extack);
+		if (err)
+			goto err_free;
+	}
+	if (count != n) {
+		NL_SET_ERR_MSG_ATTR(info->extack, cards,
+				    "give exactly N cards (one entry per card)");
+		err = -EINVAL;
 		goto err_free;
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	}
+	*specsp = specs;
+	return 0;
 
 err_free:
-	nlmsg_free(msg);
+	kfree_sensitive(specs);
 	return err;
 }
 
+static int put_world_file(struct sk_buff *msg, const struct khsm_blob *file)
+{
+	return nla_put(msg, KHSM_A_WORLD_FILE, file->len, file->data);
+}
+
+static int put_cards(struct sk_buff *msg, const struct khsm_made *made,
+		     const struct khsm_card_spec *specs)
+{
+	struct nlattr *nest, *entry;
+	unsigned int i;
+
+	nest = nla_nest_start(msg, KHSM_A_CARDS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < made->ncards; i++) {
+		entry = nla_nest_start(msg, KHSM_A_CARD_ENTRY);
+		if (!entry ||
+		    nla_put_u8(msg, KHSM_A_CARD_INDEX, specs[i].index) ||
+		    nla_put(msg, KHSM_A_CARD_FILE, made->cards[i].len,
+			    made->cards[i].data))
+			return -EMSGSIZE;
+		nla_nest_end(msg, entry);
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static size_t made_size(const struct khsm_made *made)
+{
+	size_t len = made->world_file.len + 1024;
+	unsigned int i;
+
+	for (i = 0; i < made->ncards; i++)
+		len += made->cards[i].len + 32;
+	return len;
+}
+
+/* The reply of WORLD_NEW and ACS_REPLACE: the files, and the warnings. */
+static int reply_made(struct genl_info *info, u8 cmd,
+		      const struct khsm_made *made,
+		      const struct khsm_card_spec *specs,
+		      const struct khsm_warnings *warn, const u8 *world_id,
+		      const u8 *audit_pubkey)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = reply_new(info, cmd, made_size(made), &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put(msg, KHSM_A_WORLD_ID, KHSM_WORLD_ID_LEN, world_id) ||
+	    nla_put(msg, KHSM_A_AUDIT_PUBKEY, KHSM_AUDIT_PUBKEY_LEN,
+		    audit_pubkey) ||
+	    put_world_file(msg, &made->world_file) ||
+	    put_cards(msg, made, specs) || khsm_warnings_put(msg, warn)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return reply_send(msg, hdr, info);
+}
+
+/* The loaded, usable world, or an error that says why not. */
+static struct khsm_world *world_operational(struct netlink_ext_ack *extack)
+{
+	struct khsm_world *w = khsm_world_get_locked();
+
+	if (!w) {
+		NL_SET_ERR_MSG_MOD(extack, "no world is loaded");
+		return ERR_PTR(-ENOKEY);
+	}
+	if (w->state != KHSM_WORLD_OPERATIONAL) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the world is still loading: present the load-world quorum");
+		return ERR_PTR(-EBUSY);
+	}
+	return w;
+}
+
+/* --- WORLD_NEW, WORLD_LOAD, WORLD_UNLOAD, CLEAR, ACS_LOGOUT --- */
+
+static int khsm_nl_world_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct khsm_bind_req bind, *bindp;
+	struct khsm_card_spec *specs = NULL;
+	struct khsm_warnings warn;
+	struct khsm_made *made;
+	struct khsm_world *w;
+	struct khsm_opts opts;
+	u8 world_id[KHSM_WORLD_ID_LEN], pubkey[KHSM_AUDIT_PUBKEY_LEN];
+	int err;
+
+	made = kzalloc(sizeof(*made), GFP_KERNEL);
+	if (!made)
+		return -ENOMEM;
+	khsm_opts_defaults(&opts);
+	err = khsm_opts_parse(info->attrs[KHSM_A_WORLD_OPTS], KHSM_OPTS_NEW,
+			      &opts, &warn, info->extack) ?:
+	      parse_bind(info, &bind, &bindp) ?:
+	      parse_cards(info, opts.acs_n, &specs);
+	if (err)
+		goto out;
+
+	mutex_lock(&khsm_ctl_lock);
+	err = khsm_world_create(&opts, specs, opts.acs_n, bindp, made,
+				info->extack);
+	if (!err) {
+		w = khsm_world_get_locked();
+		memcpy(world_id, w->hdr.world_id, sizeof(world_id));
+		memcpy(pubkey, w->hdr.audit_pubkey, sizeof(pubkey));
+	}
+	mutex_unlock(&khsm_ctl_lock);
+	if (!err)
+		err = reply_made(info, KHSM_CMD_WORLD_NEW, made, specs, &warn,
+				 world_id, pubkey);
+out:
+	khsm_made_free(made);
+	kfree(made);
+	kfree_sensitive(specs);
+	return err;
+}
+
+static int khsm_nl_world_load(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *file = info->attrs[KHSM_A_WORLD_FILE];
+	struct khsm_bind_req bind, *bindp;
+	u8 world_id[KHSM_WORLD_ID_LEN];
+	struct khsm_world *w;
+	struct sk_buff *msg;
+	u32 state = 0;
+	void *hdr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_WORLD_FILE))
+		return -EINVAL;
+	err = parse_bind(info, &bind, &bindp);
+	if (err)
+		return err;
+	mutex_lock(&khsm_ctl_lock);
+	err = khsm_world_load(nla_data(file), nla_len(file), bindp,
+			      info->snd_portid, info->extack);
+	if (!err) {
+		w = khsm_world_get_locked();
+		memcpy(world_id, w->hdr.world_id, sizeof(world_id));
+		state = w->state;
+	}
+	mutex_unlock(&khsm_ctl_lock);
+	if (err)
+		return err;
+
+	msg = reply_new(info, KHSM_CMD_WORLD_LOAD, 0, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put(msg, KHSM_A_WORLD_ID, KHSM_WORLD_ID_LEN, world_id) ||
+	    nla_put_u32(msg, KHSM_A_WORLD_STATE, state)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return reply_send(msg, hdr, info);
+}
+
+static int khsm_nl_world_unload(struct sk_buff *skb, struct genl_info *info)
+{
+	int err = 0;
+
+	mutex_lock(&khsm_ctl_lock);
+	if (khsm_world_get_locked())
+		khsm_world_unload();
+	else
+		err = -ENOKEY;
+	mutex_unlock(&khsm_ctl_lock);
+	if (err)
+		NL_SET_ERR_MSG_MOD(info->extack, "no world is loaded");
+	return err;
+}
+
+static int khsm_nl_clear(struct sk_buff *skb, struct genl_info *info)
+{
+	struct khsm_world *w;
+
+	mutex_lock(&khsm_ctl_lock);
+	w = khsm_world_get_locked();
+	if (w && w->state == KHSM_WORLD_OPERATIONAL) {
+		khsm_acs_logout(w);
+		khsm_slots_clear_all();
+	}
+	mutex_unlock(&khsm_ctl_lock);
+	return 0;
+}
+
+static int khsm_nl_acs_logout(struct sk_buff *skb, struct genl_info *info)
+{
+	struct khsm_world *w;
+	int err = 0;
+
+	mutex_lock(&khsm_ctl_lock);
+	w = world_operational(info->extack);
+	if (IS_ERR(w))
+		err = PTR_ERR(w);
+	else
+		khsm_acs_logout(w);
+	mutex_unlock(&khsm_ctl_lock);
+	return err;
+}
+
+/* --- CARD_INSERT, CARD_REMOVE, SLOT_LIST --- */
+
+static int put_card_desc(struct sk_buff *msg, const struct khsm_card_hdr *h)
+{
+	struct nlattr *nest, *entry;
+
+	nest = nla_nest_start(msg, KHSM_A_CARDS);
+	entry = nest ? nla_nest_start(msg, KHSM_A_CARD_ENTRY) : NULL;
+	if (!entry ||
+	    nla_put_u8(msg, KHSM_A_CARD_INDEX, h->index) ||
+	    nla_put_string(msg, KHSM_A_CARD_NAME, h->card_name) ||
+	    nla_put_string(msg, KHSM_A_CARD_SET_NAME, h->set_name) ||
+	    nla_put(msg, KHSM_A_CARD_SET_ID, KHSM_SET_ID_LEN, h->set_id) ||
+	    nla_put_u8(msg, KHSM_A_CARD_K, h->k) ||
+	    nla_put_u8(msg, KHSM_A_CARD_N, h->n))
+		return -EMSGSIZE;
+	nla_nest_end(msg, entry);
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_progress(struct sk_buff *msg,
+			const struct khsm_quorum_progress *p)
+{
+	struct nlattr *nest, *entry;
+	int t;
+
+	nest = nla_nest_start(msg, KHSM_A_QUORUM);
+	if (!nest)
+		return -EMSGSIZE;
+	for (t = 0; t < KHSM_TOKEN__COUNT; t++) {
+		entry = nla_nest_start(msg, KHSM_A_QUORUM_ENTRY);
+		if (!entry ||
+		    nla_put_u32(msg, KHSM_A_QUORUM_TOKEN, t) ||
+		    nla_put_u8(msg, KHSM_A_QUORUM_HAVE, p[t].have) ||
+		    nla_put_u8(msg, KHSM_A_QUORUM_NEED, p[t].need) ||
+		    (p[t].done && nla_put_flag(msg, KHSM_A_QUORUM_DONE)))
+			return -EMSGSIZE;
+		nla_nest_end(msg, entry);
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int khsm_nl_card_insert(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *image = info->attrs[KHSM_A_CARD_IMAGE];
+	struct nlattr *pp = info->attrs[KHSM_A_PP_KEY];
+	struct khsm_insert_req req = {};
+	struct khsm_insert_res res;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_SLOT) ||
+	    GENL_REQ_ATTR_CHECK(info, KHSM_A_CARD_IMAGE))
+		return -EINVAL;
+	req.portid = info->snd_portid;
+	req.slot = nla_get_u8(info->attrs[KHSM_A_SLOT]);
+	req.officer = netlink_capable(skb, CAP_SYS_ADMIN);
+	req.verify_only = nla_get_flag(info->attrs[KHSM_A_VERIFY_ONLY]);
+	req.image = nla_data(image);
+	req.len = nla_len(image);
+	req.pp_key = pp ? nla_data(pp) : NULL;
+
+	mutex_lock(&khsm_ctl_lock);
+	err = khsm_card_insert(&req, &res, info->extack);
+	mutex_unlock(&khsm_ctl_lock);
+	/* The passphrase key is a secret: it does not stay in the skb. */
+	if (pp)
+		memzero_explicit(nla_data(pp), nla_len(pp));
+	if (err)
+		return err;
+
+	msg = reply_new(info, KHSM_CMD_CARD_INSERT, 0, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (put_card_desc(msg, &res.hdr) || put_progress(msg, res.progress)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return reply_send(msg, hdr, info);
+}
+
+static int khsm_nl_card_remove(struct sk_buff *skb, struct genl_info *info)
+{
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_SLOT))
+		return -EINVAL;
+	mutex_lock(&khsm_ctl_lock);
+	err = khsm_card_remove(info->snd_portid,
+			       nla_get_u8(info->attrs[KHSM_A_SLOT]),
+			       info->extack);
+	mutex_unlock(&khsm_ctl_lock);
+	return err;
+}
+
+static int khsm_nl_slot_list(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = reply_new(info, KHSM_CMD_SLOT_LIST, 0, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&khsm_ctl_lock);
+	err = khsm_slots_put(msg);
+	mutex_unlock(&khsm_ctl_lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return reply_send(msg, hdr, info);
+}
+
+/* --- ACS_REPLACE, WORLD_BIND, POLICY_SET: need the full ACS quorum --- */
+
+static struct khsm_world *world_authorised(struct netlink_ext_ack *extack)
+{
+	struct khsm_world *w = world_operational(extack);
+	int err;
+
+	if (IS_ERR(w))
+		return w;
+	err = khsm_acs_require(w, KHSM_TOKEN_ACS, extack);
+	return err ? ERR_PTR(err) : w;
+}
+
+static int reply_world_file(struct genl_info *info, u8 cmd,
+			    const struct khsm_blob *file,
+			    const struct khsm_warnings *warn)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = reply_new(info, cmd, file->len + 1024, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (put_world_file(msg, file) || (warn && khsm_warnings_put(msg, warn))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return reply_send(msg, hdr, info);
+}
+
+static int khsm_nl_acs_replace(struct sk_buff *skb, struct genl_info *info)
+{
+	struct khsm_card_spec *specs = NULL;
+	u8 world_id[KHSM_WORLD_ID_LEN], pubkey[KHSM_AUDIT_PUBKEY_LEN];
+	struct khsm_warnings warn;
+	struct khsm_made *made;
+	struct khsm_world *w;
+	struct khsm_opts opts;
+	int err;
+
+	made = kzalloc(sizeof(*made), GFP_KERNEL);
+	if (!made)
+		return -ENOMEM;
+	mutex_lock(&khsm_ctl_lock);
+	w = world_authorised(info->extack);
+	err = PTR_ERR_OR_ZERO(w);
+	if (err)
+		goto out_unlock;
+	opts = w->opts;
+	err = khsm_opts_parse(info->attrs[KHSM_A_WORLD_OPTS], KHSM_OPTS_REPLACE,
+			      &opts, &warn, info->extack) ?:
+	      parse_cards(info, opts.acs_n, &specs) ?:
+	      khsm_world_replace_acs(&opts, specs, opts.acs_n, made,
+				     info->extack);
+	if (!err) {
+		memcpy(world_id, w->hdr.world_id, sizeof(world_id));
+		memcpy(pubkey, w->hdr.audit_pubkey, sizeof(pubkey));
+	}
+out_unlock:
+	mutex_unlock(&khsm_ctl_lock);
+	if (!err)
+		err = reply_made(info, KHSM_CMD_ACS_REPLACE, made, specs, &warn,
+				 world_id, pubkey);
+	khsm_made_free(made);
+	kfree(made);
+	kfree_sensitive(specs);
+	return err;
+}
+
+static int khsm_nl_world_bind(struct sk_buff *skb, struct genl_info *info)
+{
+	struct khsm_bind_req bind, *bindp;
+	struct khsm_blob file = {};
+	struct khsm_world *w;
+	int err;
+
+	err = parse_bind(info, &bind, &bindp);
+	if (!err && !bindp) {
+		NL_SET_ERR_MSG_MOD(info->extack, "give the binding key");
+		err = -EINVAL;
+	}
+	if (err)
+		return err;
+	mutex_lock(&khsm_ctl_lock);
+	w = world_authorised(info->extack);
+	err = PTR_ERR_OR_ZERO(w);
+	if (!err)
+		err = khsm_world_bind(bindp, &file, info->extack);
+	mutex_unlock(&khsm_ctl_lock);
+	if (!err)
+		err = reply_world_file(info, KHSM_CMD_WORLD_BIND, &file, NULL);
+	kfree(file.data);
+	return err;
+}
+
+static int khsm_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct khsm_blob file = {};
+	struct khsm_warnings warn;
+	struct khsm_world *w;
+	struct khsm_opts opts;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_WORLD_OPTS))
+		return -EINVAL;
+	mutex_lock(&khsm_ctl_lock);
+	w = world_authorised(info->extack);
+	err = PTR_ERR_OR_ZERO(w);
+	if (!err) {
+		opts = w->opts;
+		err = khsm_opts_parse(info->attrs[KHSM_A_WORLD_OPTS],
+				      KHSM_OPTS_POLICY, &opts, &warn,
+				      info->extack) ?:
+		      khsm_world_set_policy(&opts, &file);
+	}
+	mutex_unlock(&khsm_ctl_lock);
+	if (!err)
+		err = reply_world_file(info, KHSM_CMD_POLICY_SET, &file, &warn);
+	kfree(file.data);
+	return err;
+}
+
+/*
+ * Officer commands also carry GENL_ADMIN_PERM: the core's own check is a
+ * second lock on the door. A command without a policy takes no attribute
+ * (resv_start_op 0 makes the core reject any).
+ */
+#define KHSM_OP_NOATTR(_cmd, _fn, _role)				\
+	{								\
+		.cmd		= _cmd,					\
+		.doit		= _fn,					\
+		.internal_flags	= _role,				\
+		.flags		= ((_role) & KHSM_NL_ROLE_MASK) ==	\
+				  KHSM_ROLE_OFFICER ? GENL_ADMIN_PERM : 0, \
+	}
+#define KHSM_OP(_cmd, _fn, _policy, _role)				\
+	{								\
+		.cmd		= _cmd,					\
+		.doit		= _fn,					\
+		.policy		= _policy,				\
+		.maxattr	= KHSM_A_MAX,				\
+		.internal_flags	= _role,				\
+		.flags		= ((_role) & KHSM_NL_ROLE_MASK) ==	\
+				  KHSM_ROLE_OFFICER ? GENL_ADMIN_PERM : 0, \
+	}
+
 static const struct genl_ops khsm_genl_ops[] = {
-	{
-		.cmd		= KHSM_CMD_GET_INFO,
-		.doit		= khsm_nl_get_info,
-		.policy		= khsm_get_info_policy,
-		.maxattr	= KHSM_A_MAX,
-		.internal_flags	= KHSM_ROLE_QUERY | KHSM_NL_ANY_STATE,
-	},
+	KHSM_OP(KHSM_CMD_GET_INFO, khsm_nl_get_info, khsm_get_info_policy,
+		KHSM_ROLE_QUERY | KHSM_NL_ANY_STATE),
+	KHSM_OP(KHSM_CMD_WORLD_NEW, khsm_nl_world_new, khsm_world_new_policy,
+		KHSM_ROLE_OFFICER),
+	KHSM_OP(KHSM_CMD_WORLD_LOAD, khsm_nl_world_load, khsm_world_load_policy,
+		KHSM_ROLE_OFFICER),
+	KHSM_OP_NOATTR(KHSM_CMD_WORLD_UNLOAD, khsm_nl_world_unload,
+		       KHSM_ROLE_OFFICER),
+	KHSM_OP(KHSM_CMD_CARD_INSERT, khsm_nl_card_insert,
+		khsm_card_insert_policy, KHSM_ROLE_OPERATOR),
+	KHSM_OP(KHSM_CMD_CARD_REMOVE, khsm_nl_card_remove,
+		khsm_card_remove_policy, KHSM_ROLE_OPERATOR),
+	KHSM_OP_NOATTR(KHSM_CMD_SLOT_LIST, khsm_nl_slot_list, KHSM_ROLE_QUERY),
+	KHSM_OP_NOATTR(KHSM_CMD_ACS_LOGOUT, khsm_nl_acs_logout,
+		       KHSM_ROLE_OFFICER),
+	KHSM_OP(KHSM_CMD_ACS_REPLACE, khsm_nl_acs_replace,
+		khsm_acs_replace_policy, KHSM_ROLE_OFFICER),
+	KHSM_OP(KHSM_CMD_WORLD_BIND, khsm_nl_world_bind, khsm_world_bind_policy,
+		KHSM_ROLE_OFFICER),
+	KHSM_OP(KHSM_CMD_POLICY_SET, khsm_nl_policy_set, khsm_policy_set_policy,
+		KHSM_ROLE_OFFICER),
+	KHSM_OP_NOATTR(KHSM_CMD_CLEAR, khsm_nl_clear, KHSM_ROLE_OFFICER),
 };
 
 static const struct genl_multicast_group khsm_genl_mcgrps[] = {

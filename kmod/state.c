@@ -10,6 +10,7 @@
 #include <net/netlink.h>
 
 #include "khsm.h"
+#include "world.h"
 
 static enum khsm_selftest_state selftest_state = KHSM_SELFTEST_PENDING;
 static char selftest_reason[128];
@@ -33,9 +34,12 @@ void khsm_selftest_set_result(enum khsm_selftest_state state,
 
 enum khsm_world_state khsm_world_state(void)
 {
-	if (khsm_selftest_state() != KHSM_SELFTEST_PASSED)
-		return KHSM_WORLD_ERROR;
-	return KHSM_WORLD_UNINITIALISED;
+	enum khsm_world_state state;
+
+	mutex_lock(&khsm_ctl_lock);
+	state = khsm_world_state_locked();
+	mutex_unlock(&khsm_ctl_lock);
+	return state;
 }
 
 /*

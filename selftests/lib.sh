@@ -62,8 +62,10 @@ khsm_loaded() {
 	[ -d /sys/module/khsm ]
 }
 
+# insmod does not resolve dependencies the way modprobe of an installed
+# module would: load the kernel's ECC helpers (ecc.ko) first.
 khsm_load() {
-	insmod "$KHSM_KO" gid="$(getent group khsm | cut -d: -f3)" "$@"
+	modprobe ecc && insmod "$KHSM_KO" gid="$(getent group khsm | cut -d: -f3)" "$@"
 }
 
 khsm_unload() {

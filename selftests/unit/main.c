@@ -8,11 +8,13 @@
 #include "unit.h"
 
 extern const struct unit_suite extack_suite, errors_suite, info_suite,
-	handle_suite, netlink_suite, json_suite, options_suite, exit_suite;
+	handle_suite, netlink_suite, json_suite, options_suite, exit_suite,
+	shamir_suite;
 
 static const struct unit_suite *const suites[] = {
 	&extack_suite, &errors_suite, &info_suite, &handle_suite,
 	&netlink_suite, &json_suite, &options_suite, &exit_suite,
+	&shamir_suite,
 };
 
 static unsigned int failed_checks;

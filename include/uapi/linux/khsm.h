@@ -40,12 +40,45 @@ enum khsm_selftest_state {
  * @KHSM_WORLD_OPERATIONAL: a world is loaded and usable
  * @KHSM_WORLD_ERROR: the module is in its error state (see the self-test
  *	state); nothing works until it is reloaded
+ * @KHSM_WORLD_LOADING: a world file was given without a host binding key;
+ *	the module waits for the load-world quorum of ACS cards from the
+ *	connection that asked
  */
 enum khsm_world_state {
 	KHSM_WORLD_UNINITIALISED,
 	KHSM_WORLD_OPERATIONAL,
 	KHSM_WORLD_ERROR,
+	KHSM_WORLD_LOADING,
 };
+
+/**
+ * enum khsm_acs_token - the logical tokens every ACS card holds a share of
+ * @KHSM_TOKEN_ACS: the full ACS quorum: authorises security-officer work
+ *	(policy, replacing the ACS, binding keys) for the NSO timeout
+ * @KHSM_TOKEN_LOAD_WORLD: decrypts the world file on a host without its
+ *	binding key
+ * @KHSM_TOKEN_KEY_RECOVERY: authorises key recovery (when enabled)
+ * @KHSM_TOKEN_PP_RECOVERY: authorises passphrase replacement (when enabled)
+ */
+enum khsm_acs_token {
+	KHSM_TOKEN_ACS,
+	KHSM_TOKEN_LOAD_WORLD,
+	KHSM_TOKEN_KEY_RECOVERY,
+	KHSM_TOKEN_PP_RECOVERY,
+
+	KHSM_TOKEN__COUNT,
+};
+
+/* Limits shared by the module and the tools. */
+#define KHSM_MAX_CARDS		64	/* N of any card set */
+#define KHSM_NAME_MAX		64	/* card and set names, with the NUL */
+#define KHSM_WORLD_ID_LEN	16
+#define KHSM_SET_ID_LEN		16
+#define KHSM_PP_SALT_LEN	16
+#define KHSM_PP_KEY_LEN		32	/* PBKDF2-HMAC-SHA256 output */
+#define KHSM_AUDIT_PUBKEY_LEN	65	/* uncompressed P-256 point */
+#define KHSM_FILE_MAX		16384	/* any world or card file */
+#define KHSM_BIND_DESC_MAX	256
 
 /*
  * DOC: Generic netlink control channel
@@ -65,6 +98,66 @@ enum khsm_world_state {
  *               [KHSM_A_INFO_SELFTEST_REASON] string, when it failed
  *               KHSM_A_INFO_WORLD_STATE       u32 (enum khsm_world_state)
  *
+ * KHSM_CMD_WORLD_NEW (role: officer; no world loaded)
+ *   request:  KHSM_A_WORLD_OPTS, KHSM_A_CARDS (N entries: INDEX, NAME,
+ *             [PP_SALT, PP_KEY, PBKDF2_ITER]), [KHSM_A_BIND_KEY_TYPE,
+ *             KHSM_A_BIND_KEY_DESC]
+ *   reply:    KHSM_A_WORLD_ID, KHSM_A_AUDIT_PUBKEY, KHSM_A_WORLD_FILE,
+ *             KHSM_A_CARDS (INDEX, FILE), KHSM_A_WARNING...
+ *   The new world is loaded (OPERATIONAL) and no ACS token is authorised.
+ *   Hard invariants (1 <= K <= N <= 64, every quorum 1..N, a quorum given
+ *   for a disabled feature, N card entries with indexes 1..N once each)
+ *   fail with EINVAL. Recommendations (N < 2K, feature quorums below K,
+ *   recovery quorums above 1) come back as KHSM_A_WARNING, or fail with
+ *   EINVAL under KHSM_A_OPT_STRICT.
+ *
+ * KHSM_CMD_WORLD_LOAD (role: officer; no world loaded)
+ *   request:  KHSM_A_WORLD_FILE, [KHSM_A_BIND_KEY_TYPE, KHSM_A_BIND_KEY_DESC]
+ *   reply:    KHSM_A_WORLD_ID, KHSM_A_WORLD_STATE
+ *   With a binding key the world is OPERATIONAL at once. Without, it is
+ *   LOADING: the same connection then inserts ACS cards until the
+ *   load-world quorum is met; closing the connection abandons the load.
+ *   A damaged, truncated or foreign file, or a wrong key: EBADMSG, and
+ *   nothing changes. An unknown format version: EPROTONOSUPPORT.
+ *
+ * KHSM_CMD_WORLD_UNLOAD, KHSM_CMD_CLEAR, KHSM_CMD_ACS_LOGOUT (role:
+ * officer; no attributes). CLEAR unloads every token and key and ends the
+ * ACS authorisations; the world stays. UNLOAD forgets the world as well.
+ *
+ * KHSM_CMD_CARD_INSERT (role: operator; ACS cards: officer)
+ *   request:  KHSM_A_SLOT, KHSM_A_CARD_IMAGE, [KHSM_A_PP_KEY],
+ *             [KHSM_A_VERIFY_ONLY]
+ *   reply:    KHSM_A_CARDS (one entry describing the card), KHSM_A_QUORUM
+ *   The card's shares count towards this connection's quorums; the card
+ *   may be removed afterwards without undoing that. Refusals: EBADMSG
+ *   damaged card; EXDEV card of another world or of a replaced set;
+ *   EEXIST card already read (or slot taken: EBUSY); EACCES wrong
+ *   passphrase (the extack says when to try again); EAGAIN the card's retry
+ *   delay has not passed (the extack gives the seconds left); EPERM card
+ *   locked after too many failures; ENOKEY no world.
+ *
+ * KHSM_CMD_CARD_REMOVE (role: operator)  request: KHSM_A_SLOT
+ *   Only the connection that inserted a card removes it; closing the
+ *   connection removes all of its cards.
+ *
+ * KHSM_CMD_SLOT_LIST (role: khsm group)  reply: KHSM_A_SLOTS
+ *
+ * KHSM_CMD_ACS_REPLACE (role: officer; needs KHSM_TOKEN_ACS)
+ *   request:  KHSM_A_WORLD_OPTS (ACS_K, ACS_N and quorums), KHSM_A_CARDS
+ *   reply:    as WORLD_NEW (no AUDIT_PUBKEY change)
+ * KHSM_CMD_WORLD_BIND (role: officer; needs KHSM_TOKEN_ACS)
+ *   request:  KHSM_A_BIND_KEY_TYPE, KHSM_A_BIND_KEY_DESC
+ *   reply:    KHSM_A_WORLD_FILE
+ * KHSM_CMD_POLICY_SET (role: officer; needs KHSM_TOKEN_ACS)
+ *   request:  KHSM_A_WORLD_OPTS (quorums, if given, must equal the current)
+ *   reply:    KHSM_A_WORLD_FILE, KHSM_A_WARNING...
+ *   Without the authorisation: EACCES, and the extack names the quorum.
+ *
+ * Errors common to the world commands: ENOKEY no world loaded; EEXIST a
+ * world is already loaded; EACCES an ACS authorisation is needed;
+ * EIO the module is in its error state. ENOENT is never used: to the tools
+ * it means "module not loaded".
+ *
  * Multicast group %KHSM_MCGRP_AUDIT carries audit records; joining it needs
  * CAP_SYS_ADMIN.
  */
@@ -73,13 +166,40 @@ enum khsm_world_state {
 #define KHSM_MCGRP_AUDIT		"audit"
 
 /**
- * enum khsm_cmd - generic netlink commands
+ * enum khsm_cmd - generic netlink commands (roles in Documentation/abi.md)
  * @KHSM_CMD_UNSPEC: never used
  * @KHSM_CMD_GET_INFO: module, self-test and world state
+ * @KHSM_CMD_WORLD_NEW: create a world and its ACS; returns the world file
+ *	and the card files
+ * @KHSM_CMD_WORLD_LOAD: load a world file, with a host binding key or
+ *	(state LOADING) waiting for the load-world quorum of ACS cards
+ * @KHSM_CMD_WORLD_UNLOAD: forget the world (zeroised)
+ * @KHSM_CMD_CARD_INSERT: present a card in a slot
+ * @KHSM_CMD_CARD_REMOVE: take a card out of its slot
+ * @KHSM_CMD_SLOT_LIST: what each slot holds
+ * @KHSM_CMD_ACS_LOGOUT: end the ACS authorisations now
+ * @KHSM_CMD_ACS_REPLACE: write a new ACS (needs %KHSM_TOKEN_ACS); the old
+ *	cards stop working; returns the new world file and card files
+ * @KHSM_CMD_WORLD_BIND: add or replace the host binding key (needs
+ *	%KHSM_TOKEN_ACS); returns the new world file
+ * @KHSM_CMD_POLICY_SET: change the policy (needs %KHSM_TOKEN_ACS); returns
+ *	the new world file
+ * @KHSM_CMD_CLEAR: unload every token and key, end the ACS authorisations
  */
 enum khsm_cmd {
 	KHSM_CMD_UNSPEC,
 	KHSM_CMD_GET_INFO,
+	KHSM_CMD_WORLD_NEW,
+	KHSM_CMD_WORLD_LOAD,
+	KHSM_CMD_WORLD_UNLOAD,
+	KHSM_CMD_CARD_INSERT,
+	KHSM_CMD_CARD_REMOVE,
+	KHSM_CMD_SLOT_LIST,
+	KHSM_CMD_ACS_LOGOUT,
+	KHSM_CMD_ACS_REPLACE,
+	KHSM_CMD_WORLD_BIND,
+	KHSM_CMD_POLICY_SET,
+	KHSM_CMD_CLEAR,
 
 	__KHSM_CMD_MAX,
 };
@@ -105,12 +225,49 @@ enum khsm_info_flags {
  * @KHSM_A_PAD: padding for 64-bit attributes
  * @KHSM_A_INFO: nest of &enum khsm_info_attr (GET_INFO reply)
  * @KHSM_A_INFO_SECTIONS: u32 mask of &enum khsm_info_flags (GET_INFO request)
+ * @KHSM_A_WORLD_OPTS: nest of &enum khsm_opt_attr: world options and policy
+ * @KHSM_A_CARDS: nested array of %KHSM_A_CARD nests (&enum khsm_card_attr)
+ * @KHSM_A_WORLD_FILE: binary, a world file (&struct khsm_world_hdr ...)
+ * @KHSM_A_WORLD_ID: binary, %KHSM_WORLD_ID_LEN bytes
+ * @KHSM_A_AUDIT_PUBKEY: binary, the world's audit public key
+ * @KHSM_A_WARNING: string, a recommendation the request did not follow
+ *	(repeated; WORLD_NEW, ACS_REPLACE and POLICY_SET replies)
+ * @KHSM_A_BIND_KEY_TYPE: string, "logon", "user", "encrypted" or "trusted"
+ * @KHSM_A_BIND_KEY_DESC: string, the key's description in the keyrings the
+ *	caller can search
+ * @KHSM_A_SLOT: u8, a slot number
+ * @KHSM_A_CARD_IMAGE: binary, the contents of a card file (&struct
+ *	khsm_card_hdr ...), for CARD_INSERT
+ * @KHSM_A_PP_KEY: binary, %KHSM_PP_KEY_LEN bytes of PBKDF2 output for the
+ *	card's passphrase (absent: the card has none)
+ * @KHSM_A_VERIFY_ONLY: flag: CARD_INSERT checks the card and its
+ *	passphrase and then forgets it (card audits)
+ * @KHSM_A_QUORUM: nested array of %KHSM_A_QUORUM_ENTRY nests
+ *	(&enum khsm_quorum_attr): progress of each token after CARD_INSERT
+ * @KHSM_A_SLOTS: nested array of %KHSM_A_SLOT_ENTRY nests
+ *	(&enum khsm_slot_attr): SLOT_LIST reply
+ * @KHSM_A_WORLD_STATE: u32, &enum khsm_world_state (WORLD_LOAD reply)
  */
 enum khsm_attr {
 	KHSM_A_UNSPEC,
 	KHSM_A_PAD,
 	KHSM_A_INFO,
 	KHSM_A_INFO_SECTIONS,
+	KHSM_A_WORLD_OPTS,
+	KHSM_A_CARDS,
+	KHSM_A_WORLD_FILE,
+	KHSM_A_WORLD_ID,
+	KHSM_A_AUDIT_PUBKEY,
+	KHSM_A_WARNING,
+	KHSM_A_BIND_KEY_TYPE,
+	KHSM_A_BIND_KEY_DESC,
+	KHSM_A_SLOT,
+	KHSM_A_CARD_IMAGE,
+	KHSM_A_PP_KEY,
+	KHSM_A_VERIFY_ONLY,
+	KHSM_A_QUORUM,
+	KHSM_A_SLOTS,
+	KHSM_A_WORLD_STATE,
 
 	__KHSM_A_MAX,
 };
@@ -124,6 +281,18 @@ enum khsm_attr {
  * @KHSM_A_INFO_SELFTEST_STATE: u32, &enum khsm_selftest_state
  * @KHSM_A_INFO_SELFTEST_REASON: string, why the self-test failed
  * @KHSM_A_INFO_WORLD_STATE: u32, &enum khsm_world_state
+ * @KHSM_A_INFO_WORLD_ID: binary, when a world is loaded (or loading)
+ * @KHSM_A_INFO_WORLD_OPTS: nest of &enum khsm_opt_attr, the world's options
+ * @KHSM_A_INFO_ACS_SET_ID: binary, the current ACS's set id
+ * @KHSM_A_INFO_CREATED: u64, world creation time (seconds since the epoch)
+ * @KHSM_A_INFO_GENERATION: u32, bumped each time the world file changes
+ * @KHSM_A_INFO_AUDIT_PUBKEY: binary, the world's audit public key
+ * @KHSM_A_INFO_TOKENS_LOADED: u32, logical tokens loaded (OCS, softcards)
+ * @KHSM_A_INFO_ACS_AUTH: u32, mask of (1 << &enum khsm_acs_token) currently
+ *	authorised by an ACS quorum
+ * @KHSM_A_INFO_ACS_AUTH_REMAINING: u32, milliseconds left of them
+ * @KHSM_A_INFO_SLOTS: u32, number of slots
+ * @KHSM_A_INFO_BOUND: flag, the world file has a host binding key slot
  */
 enum khsm_info_attr {
 	KHSM_A_INFO_UNSPEC,
@@ -132,10 +301,338 @@ enum khsm_info_attr {
 	KHSM_A_INFO_SELFTEST_STATE,
 	KHSM_A_INFO_SELFTEST_REASON,
 	KHSM_A_INFO_WORLD_STATE,
+	KHSM_A_INFO_PAD,
+	KHSM_A_INFO_WORLD_ID,
+	KHSM_A_INFO_WORLD_OPTS,
+	KHSM_A_INFO_ACS_SET_ID,
+	KHSM_A_INFO_CREATED,
+	KHSM_A_INFO_GENERATION,
+	KHSM_A_INFO_AUDIT_PUBKEY,
+	KHSM_A_INFO_TOKENS_LOADED,
+	KHSM_A_INFO_ACS_AUTH,
+	KHSM_A_INFO_ACS_AUTH_REMAINING,
+	KHSM_A_INFO_SLOTS,
+	KHSM_A_INFO_BOUND,
 
 	__KHSM_A_INFO_MAX,
 };
 #define KHSM_A_INFO_MAX (__KHSM_A_INFO_MAX - 1)
+
+/**
+ * enum khsm_opt_attr - world options (%KHSM_A_WORLD_OPTS)
+ *
+ * Fixed at creation: the quorums and the recovery switches (changing them
+ * means KHSM_CMD_ACS_REPLACE, or a new world). POLICY_SET may change the
+ * rest. Absent attributes take the defaults in brackets.
+ *
+ * @KHSM_A_OPT_UNSPEC: never used
+ * @KHSM_A_OPT_ACS_K: u8, ACS quorum K (1..N) [1]
+ * @KHSM_A_OPT_ACS_N: u8, ACS cards N (1..64) [1]
+ * @KHSM_A_OPT_LOAD_QUORUM: u8, cards that load the world [K]
+ * @KHSM_A_OPT_KEY_RECOVERY: u8 0/1, key recovery enabled [1]
+ * @KHSM_A_OPT_KR_QUORUM: u8, cards that authorise key recovery [K]
+ * @KHSM_A_OPT_PP_RECOVERY: u8 0/1, passphrase recovery enabled [0]
+ * @KHSM_A_OPT_PR_QUORUM: u8, cards that authorise passphrase recovery [K]
+ * @KHSM_A_OPT_NSO_TIMEOUT: u32, seconds an ACS authorisation lasts
+ *	(1..86400) [600]
+ * @KHSM_A_OPT_PP_MIN_LEN: u32, passphrase minimum length (0..1024) [0];
+ *	the tools enforce it: passphrases never reach the module
+ * @KHSM_A_OPT_PP_SHORT_REFUSE: u8 0/1, refuse (1) or warn about (0) short
+ *	passphrases [0]
+ * @KHSM_A_OPT_RETRY_BASE_MS: u32, first delay after a wrong passphrase
+ *	(1..3600000) [1000]; each further failure doubles it
+ * @KHSM_A_OPT_RETRY_MAX_MS: u32, longest delay (>= base) [60000]
+ * @KHSM_A_OPT_LOCKOUT: u32, failures that lock a card for good (0: never)
+ *	[0]
+ * @KHSM_A_OPT_FORCED_AUDIT: u8 0/1, fail closed rather than lose audit
+ *	records [0]
+ * @KHSM_A_OPT_PBKDF2_ITER: u32, PBKDF2 iterations for new card passphrases
+ *	(1000..10000000) [200000]
+ * @KHSM_A_OPT_STRICT: u8 0/1, refuse (rather than warn about) options
+ *	that go against the recommendations [0]
+ */
+enum khsm_opt_attr {
+	KHSM_A_OPT_UNSPEC,
+	KHSM_A_OPT_ACS_K,
+	KHSM_A_OPT_ACS_N,
+	KHSM_A_OPT_LOAD_QUORUM,
+	KHSM_A_OPT_KEY_RECOVERY,
+	KHSM_A_OPT_KR_QUORUM,
+	KHSM_A_OPT_PP_RECOVERY,
+	KHSM_A_OPT_PR_QUORUM,
+	KHSM_A_OPT_NSO_TIMEOUT,
+	KHSM_A_OPT_PP_MIN_LEN,
+	KHSM_A_OPT_PP_SHORT_REFUSE,
+	KHSM_A_OPT_RETRY_BASE_MS,
+	KHSM_A_OPT_RETRY_MAX_MS,
+	KHSM_A_OPT_LOCKOUT,
+	KHSM_A_OPT_FORCED_AUDIT,
+	KHSM_A_OPT_PBKDF2_ITER,
+	KHSM_A_OPT_STRICT,
+
+	__KHSM_A_OPT_MAX,
+};
+#define KHSM_A_OPT_MAX (__KHSM_A_OPT_MAX - 1)
+
+/**
+ * enum khsm_card_attr - one card (%KHSM_A_CARDS entries)
+ *
+ * Request (WORLD_NEW, ACS_REPLACE): INDEX, NAME, PP_SALT with PP_KEY when
+ * the card has a passphrase, and PBKDF2_ITER used for it. Reply: INDEX and
+ * FILE. CARD_INSERT's reply describes the card read with INDEX, NAME,
+ * SET_NAME, SET_ID, K and N.
+ *
+ * @KHSM_A_CARD_UNSPEC: never used
+ * @KHSM_A_CARD_ENTRY: the nest of one card inside %KHSM_A_CARDS
+ * @KHSM_A_CARD_INDEX: u8, 1..N
+ * @KHSM_A_CARD_NAME: string, the card's name (holder or label)
+ * @KHSM_A_CARD_PP_SALT: binary, %KHSM_PP_SALT_LEN bytes
+ * @KHSM_A_CARD_PP_KEY: binary, %KHSM_PP_KEY_LEN bytes
+ * @KHSM_A_CARD_PBKDF2_ITER: u32, iterations behind PP_KEY
+ * @KHSM_A_CARD_FILE: binary, the card file
+ * @KHSM_A_CARD_SET_NAME: string
+ * @KHSM_A_CARD_SET_ID: binary, %KHSM_SET_ID_LEN bytes
+ * @KHSM_A_CARD_K: u8
+ * @KHSM_A_CARD_N: u8
+ */
+enum khsm_card_attr {
+	KHSM_A_CARD_UNSPEC,
+	KHSM_A_CARD_ENTRY,
+	KHSM_A_CARD_INDEX,
+	KHSM_A_CARD_NAME,
+	KHSM_A_CARD_PP_SALT,
+	KHSM_A_CARD_PP_KEY,
+	KHSM_A_CARD_PBKDF2_ITER,
+	KHSM_A_CARD_FILE,
+	KHSM_A_CARD_SET_NAME,
+	KHSM_A_CARD_SET_ID,
+	KHSM_A_CARD_K,
+	KHSM_A_CARD_N,
+
+	__KHSM_A_CARD_MAX,
+};
+#define KHSM_A_CARD_MAX (__KHSM_A_CARD_MAX - 1)
+
+/**
+ * enum khsm_quorum_attr - progress of one ACS token (%KHSM_A_QUORUM entries)
+ * @KHSM_A_QUORUM_UNSPEC: never used
+ * @KHSM_A_QUORUM_ENTRY: the nest of one token inside %KHSM_A_QUORUM
+ * @KHSM_A_QUORUM_TOKEN: u32, &enum khsm_acs_token
+ * @KHSM_A_QUORUM_HAVE: u8, cards read so far by this connection
+ * @KHSM_A_QUORUM_NEED: u8, the token's quorum
+ * @KHSM_A_QUORUM_DONE: flag, the quorum was met and the token verified
+ */
+enum khsm_quorum_attr {
+	KHSM_A_QUORUM_UNSPEC,
+	KHSM_A_QUORUM_ENTRY,
+	KHSM_A_QUORUM_TOKEN,
+	KHSM_A_QUORUM_HAVE,
+	KHSM_A_QUORUM_NEED,
+	KHSM_A_QUORUM_DONE,
+
+	__KHSM_A_QUORUM_MAX,
+};
+#define KHSM_A_QUORUM_MAX (__KHSM_A_QUORUM_MAX - 1)
+
+/**
+ * enum khsm_slot_attr - one slot (%KHSM_A_SLOTS entries)
+ * @KHSM_A_SLOT_UNSPEC: never used
+ * @KHSM_A_SLOT_ENTRY: the nest of one slot inside %KHSM_A_SLOTS
+ * @KHSM_A_SLOT_NUMBER: u8
+ * @KHSM_A_SLOT_OCCUPIED: flag
+ * @KHSM_A_SLOT_CARD_INDEX: u8
+ * @KHSM_A_SLOT_CARD_NAME: string
+ * @KHSM_A_SLOT_SET_NAME: string
+ * @KHSM_A_SLOT_OWNER_PID: u32, the process that inserted the card
+ */
+enum khsm_slot_attr {
+	KHSM_A_SLOT_UNSPEC,
+	KHSM_A_SLOT_ENTRY,
+	KHSM_A_SLOT_NUMBER,
+	KHSM_A_SLOT_OCCUPIED,
+	KHSM_A_SLOT_CARD_INDEX,
+	KHSM_A_SLOT_CARD_NAME,
+	KHSM_A_SLOT_SET_NAME,
+	KHSM_A_SLOT_OWNER_PID,
+
+	__KHSM_A_SLOT_MAX,
+};
+#define KHSM_A_SLOT_MAX (__KHSM_A_SLOT_MAX - 1)
+
+/*
+ * DOC: Files
+ *
+ * The module hands userland world and card files and takes them back; the
+ * tools only store them (kmdata, removable media). All integers are little
+ * endian; every header is covered by the file's authentication, so a
+ * flipped bit anywhere is refused.
+ *
+ * World file: &struct khsm_world_hdr, then @nkeyslots &struct
+ * khsm_world_keyslot, then the body: nonce (12) || AES-256-GCM ciphertext
+ * of the world secrets under the world file key || tag (16), with the
+ * header as associated data. Each key slot wraps the world file key:
+ * %KHSM_KEYSLOT_ACS under the load-world token (Shamir-shared on the ACS
+ * cards), %KHSM_KEYSLOT_BIND under a key derived from a host binding key in
+ * the kernel keyring.
+ *
+ * Card file: &struct khsm_card_hdr, then nonce (12) || AES-256-GCM
+ * ciphertext of the card's shares || tag (16), under a card key derived
+ * from the world's card secret, the card's identity and, when it has one,
+ * its passphrase's PBKDF2-HMAC-SHA256 output (@pp_salt, @pbkdf2_iter);
+ * then an HMAC-SHA256 (32) over everything before it, under a key that does
+ * not depend on the passphrase, so a damaged card is told apart from a
+ * wrong passphrase. An ACS card holds one share of each &enum
+ * khsm_acs_token.
+ */
+#define KHSM_WORLD_MAGIC	"KHSMWRLD"
+#define KHSM_WORLD_VERSION	1
+#define KHSM_CARD_MAGIC		"KHSMCARD"
+#define KHSM_CARD_VERSION	1
+
+/**
+ * struct khsm_world_opts - world options as stored in the world file
+ * @acs_k: ACS quorum
+ * @acs_n: ACS cards
+ * @load_quorum: cards that load the world
+ * @kr_quorum: cards that authorise key recovery (0: disabled)
+ * @pr_quorum: cards that authorise passphrase recovery (0: disabled)
+ * @__reserved0: zero
+ * @flags: %KHSM_WORLD_F_*
+ * @nso_timeout: seconds
+ * @pp_min_len: passphrase minimum length
+ * @retry_base_ms: first delay after a wrong passphrase
+ * @retry_max_ms: longest delay
+ * @lockout: failures that lock a card (0: never)
+ * @pbkdf2_iter: PBKDF2 iterations for new passphrases
+ * @__reserved: zero
+ */
+struct khsm_world_opts {
+	__u8 acs_k;
+	__u8 acs_n;
+	__u8 load_quorum;
+	__u8 kr_quorum;
+	__u8 pr_quorum;
+	__u8 __reserved0[3];
+	__le32 flags;
+	__le32 nso_timeout;
+	__le32 pp_min_len;
+	__le32 retry_base_ms;
+	__le32 retry_max_ms;
+	__le32 lockout;
+	__le32 pbkdf2_iter;
+	__le32 __reserved[4];
+};
+
+#define KHSM_WORLD_F_PP_SHORT_REFUSE	(1U << 0)
+#define KHSM_WORLD_F_FORCED_AUDIT	(1U << 1)
+#define KHSM_WORLD_F_STRICT		(1U << 2)
+
+/**
+ * struct khsm_world_hdr - start of a world file
+ * @magic: %KHSM_WORLD_MAGIC
+ * @version: %KHSM_WORLD_VERSION
+ * @hdr_len: sizeof(struct khsm_world_hdr)
+ * @generation: bumped each time the module rewrites the file
+ * @world_id: random, names the world
+ * @acs_set_id: the current ACS; cards of an older one are refused
+ * @created: seconds since the epoch
+ * @opts: the options and policy
+ * @acs_salt: mixed into the ACS card keys: an ACS card is useless without
+ *	its world file
+ * @token_check: per &enum khsm_acs_token, an HMAC that proves a combined
+ *	token right
+ * @audit_pubkey: the world's audit public key (uncompressed P-256 point)
+ * @nkeyslots: key slots that follow the header (1 or 2)
+ * @__reserved: zero
+ * @body_len: bytes of the body after the key slots
+ * @__reserved2: zero
+ */
+struct khsm_world_hdr {
+	__u8 magic[8];
+	__le16 version;
+	__le16 hdr_len;
+	__le32 generation;
+	__u8 world_id[KHSM_WORLD_ID_LEN];
+	__u8 acs_set_id[KHSM_SET_ID_LEN];
+	__le64 created;
+	struct khsm_world_opts opts;
+	__u8 acs_salt[32];
+	__u8 token_check[KHSM_TOKEN__COUNT][32];
+	__u8 audit_pubkey[KHSM_AUDIT_PUBKEY_LEN];
+	__u8 nkeyslots;
+	__u8 __reserved[2];
+	__le32 body_len;
+	__le32 __reserved2;
+};
+
+enum khsm_keyslot_type {
+	KHSM_KEYSLOT_ACS = 1,
+	KHSM_KEYSLOT_BIND = 2,
+};
+
+/**
+ * struct khsm_world_keyslot - the world file key, wrapped
+ * @type: &enum khsm_keyslot_type
+ * @__reserved: zero
+ * @nonce: AES-GCM nonce
+ * @wrapped: the world file key, encrypted
+ * @tag: AES-GCM tag (associated data: world id and @type)
+ */
+struct khsm_world_keyslot {
+	__u8 type;
+	__u8 __reserved[3];
+	__u8 nonce[12];
+	__u8 wrapped[32];
+	__u8 tag[16];
+};
+
+enum khsm_set_type {
+	KHSM_SET_ACS = 1,
+	KHSM_SET_OCS = 2,
+	KHSM_SET_SOFTCARD = 3,
+};
+
+#define KHSM_CARD_F_PASSPHRASE	(1U << 0)
+
+/**
+ * struct khsm_card_hdr - start of a card file
+ * @magic: %KHSM_CARD_MAGIC
+ * @version: %KHSM_CARD_VERSION
+ * @hdr_len: sizeof(struct khsm_card_hdr)
+ * @body_len: bytes of nonce, ciphertext and tag after the header
+ * @created: seconds since the epoch
+ * @world_id: the world the card belongs to
+ * @set_id: the card set
+ * @set_type: &enum khsm_set_type
+ * @index: this card's number, 1..@n (its Shamir x)
+ * @k: the set's quorum
+ * @n: the set's size
+ * @flags: %KHSM_CARD_F_*
+ * @pbkdf2_iter: PBKDF2 iterations for the passphrase
+ * @pp_salt: PBKDF2 salt for the passphrase
+ * @set_name: NUL-terminated
+ * @card_name: NUL-terminated
+ * @__reserved: zero
+ */
+struct khsm_card_hdr {
+	__u8 magic[8];
+	__le16 version;
+	__le16 hdr_len;
+	__le32 body_len;
+	__le64 created;
+	__u8 world_id[KHSM_WORLD_ID_LEN];
+	__u8 set_id[KHSM_SET_ID_LEN];
+	__u8 set_type;
+	__u8 index;
+	__u8 k;
+	__u8 n;
+	__le32 flags;
+	__le32 pbkdf2_iter;
+	__u8 pp_salt[KHSM_PP_SALT_LEN];
+	char set_name[KHSM_NAME_MAX];
+	char card_name[KHSM_NAME_MAX];
+	__le32 __reserved;
+};
 
 /*
  * DOC: /dev/khsm ioctls

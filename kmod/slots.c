@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Slots, the virtual card readers, and sessions, the per-connection state
+ * behind them. A card stays in its slot until the connection that put it
+ * there removes it or closes; closing is the analogue of pulling the card,
+ * and is seen through the NETLINK_URELEASE notifier on both target kernels.
+ * Everything here is under khsm_ctl_lock (see world.h).
+ */
+#include <linux/list.h>
+#include <linux/moduleparam.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+
+#include "khsm.h"
+#include "cards.h"
+#include "retry.h"
+#include "slots.h"
+
+int khsm_nslots = 8;
+module_param_named(slots, khsm_nslots, int, 0444);
+MODULE_PARM_DESC(slots, "number of virtual card readers (1-64, default 8)");
+
+struct khsm_slot {
+	bool used;
+	u32 portid;
+	pid_t pid;
+	u8 index;
+	u8 set_id[KHSM_SET_ID_LEN];
+	char card_name[KHSM_NAME_MAX];
+	char set_name[KHSM_NAME_MAX];
+};
+
+struct khsm_session {
+	struct list_head node;
+	u32 portid;
+	struct khsm_collect *acs;
+};
+
+static struct khsm_slot *slots;
+static LIST_HEAD(sessions);
+
+static struct khsm_session *session_find(u32 portid, bool create)
+{
+	struct khsm_session *s;
+
+	list_for_each_entry(s, &sessions, node)
+		if (s->portid == portid)
+			return s;
+	if (!create)
+		return NULL;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	s->portid = portid;
+	list_add(&s->node, &sessions);
+	return s;
+}
+
+static void session_free(struct khsm_session *s)
+{
+	list_del(&s->node);
+	kfree_sensitive(s->acs);
+	kfree(s);
+}
+
+static void slot_empty(struct khsm_slot *slot)
+{
+	memset(slot, 0, sizeof(*slot));
+}
+
+/* World gone, replaced or cleared: every card and partial quorum goes. */
+void khsm_slots_clear_all(void)
+{
+	struct khsm_session *s, *tmp;
+	int i;
+
+	lockdep_assert_held(&khsm_ctl_lock);
+	for (i = 0; i < khsm_nslots; i++)
+		slot_empty(&slots[i]);
+	list_for_each_entry_safe(s, tmp, &sessions, node)
+		session_free(s);
+}
+
+static void session_closed(u32 portid)
+{
+	struct khsm_session *s;
+	int i;
+
+	mutex_lock(&khsm_ctl_lock);
+	for (i = 0; i < khsm_nslots; i++)
+		if (slots[i].used && slots[i].portid == portid)
+			slot_empty(&slots[i]);
+	s = session_find(portid, false);
+	if (s)
+		session_free(s);
+	khsm_world_session_closed(portid);
+	mutex_unlock(&khsm_ctl_lock);
+}
+
+static int khsm_netlink_notify(struct notifier_block *nb, unsigned long event,
+			       void *ptr)
+{
+	const struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC &&
+	    net_eq(n->net, &init_net) && n->portid)
+		session_closed(n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block khsm_netlink_nb = {
+	.notifier_call = khsm_netlink_notify,
+};
+
+/* Which world, and whose: a load in progress belongs to one connection. */
+static int insert_world(const struct khsm_insert_req *req,
+			struct khsm_world **wp, struct netlink_ext_ack *extack)
+{
+	struct khsm_world *w = khsm_world_get_locked();
+
+	if (!w) {
+		NL_SET_ERR_MSG_MOD(extack, "no world is loaded");
+		return -ENOKEY;
+	}
+	if (w->state == KHSM_WORLD_LOADING && w->loading_portid != req->portid) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "another connection is loading the world");
+		return -EBUSY;
+	}
+	*wp = w;
+	return 0;
+}
+
+static int insert_slot(const struct khsm_insert_req *req,
+		       struct netlink_ext_ack *extack)
+{
+	if (req->slot >= khsm_nslots) {
+		NL_SET_ERR_MSG_MOD(extack, "no such slot");
+		return -EINVAL;
+	}
+	if (slots[req->slot].used) {
+		NL_SET_ERR_MSG_MOD(extack, "slot holds a card: remove it first");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* Is this card one of the current ACS of this world? */
+static int insert_identify(const struct khsm_insert_req *req,
+			   const struct khsm_world *w,
+			   const struct khsm_card *card,
+			   struct netlink_ext_ack *extack)
+{
+	const struct khsm_card_hdr *hdr = &card->hdr;
+
+	if (memcmp(hdr->world_id, w->hdr.world_id, KHSM_WORLD_ID_LEN)) {
+		NL_SET_ERR_MSG_MOD(extack, "card belongs to another world");
+		return -EXDEV;
+	}
+	if (hdr->set_type != KHSM_SET_ACS) {
+		NL_SET_ERR_MSG_MOD(extack, "card sets of this type are not supported yet");
+		return -EOPNOTSUPP;
+	}
+	if (!req->officer) {
+		NL_SET_ERR_MSG_MOD(extack, "ACS cards need CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	if (memcmp(hdr->set_id, w->hdr.acs_set_id, KHSM_SET_ID_LEN)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "card of a replaced ACS: the world no longer accepts it");
+		return -EXDEV;
+	}
+	return khsm_card_verify(card, w->hdr.acs_salt, extack);
+}
+
+static int insert_passphrase(const struct khsm_insert_req *req,
+			     const struct khsm_card *card,
+			     struct netlink_ext_ack *extack)
+{
+	bool has_pp = le32_to_cpu(card->hdr.flags) & KHSM_CARD_F_PASSPHRASE;
+
+	if (has_pp && !req->pp_key) {
+		NL_SET_ERR_MSG_MOD(extack, "this card has a passphrase");
+		return -EACCES;
+	}
+	if (!has_pp && req->pp_key) {
+		NL_SET_ERR_MSG_MOD(extack, "this card has no passphrase");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Wrong passphrase or not, every outcome of an attempt is counted. */
+static int insert_open(const struct khsm_insert_req *req,
+		       const struct khsm_world *w, const struct khsm_card *card,
+		       u8 *plain, struct netlink_ext_ack *extack)
+{
+	const struct khsm_card_hdr *hdr = &card->hdr;
+	u32 wait_ms;
+	int err;
+
+	err = khsm_retry_check(hdr->set_id, hdr->index, &w->opts, &wait_ms);
+	if (err == -EPERM) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "card locked after too many wrong passphrases");
+		return err;
+	}
+	if (err) {
+		khsm_set_errmsg(extack, khsm_retry_msg(KHSM_RETRY_MSG_WAIT, wait_ms));
+		return err;
+	}
+	err = khsm_card_decrypt(card, w->hdr.acs_salt, req->pp_key, plain,
+				KHSM_ACS_CARD_PLAIN_LEN);
+	if (err == -EBADMSG) {
+		wait_ms = khsm_retry_failed(hdr->set_id, hdr->index, &w->opts);
+		khsm_set_errmsg(extack, khsm_retry_msg(KHSM_RETRY_MSG_WRONG, wait_ms));
+		return -EACCES;
+	}
+	if (!err)
+		khsm_retry_succeeded(hdr->set_id, hdr->index);
+	return err;
+}
+
+static int insert_collect(const struct khsm_insert_req *req,
+			  struct khsm_world *w, const struct khsm_card *card,
+			  const u8 *plain, struct khsm_insert_res *res,
+			  struct netlink_ext_ack *extack)
+{
+	struct khsm_session *s;
+	int err;
+
+	s = session_find(req->portid, true);
+	if (!s)
+		return -ENOMEM;
+	if (!s->acs) {
+		s->acs = kzalloc(sizeof(*s->acs), GFP_KERNEL);
+		if (!s->acs)
+			return -ENOMEM;
+	}
+	err = khsm_acs_add_card(w, s->acs, &card->hdr, plain, extack);
+	khsm_acs_progress(w, s->acs, res->progress);
+	return err;
+}
+
+static void slot_fill(struct khsm_slot *slot, const struct khsm_insert_req *req,
+		      const struct khsm_card_hdr *hdr)
+{
+	slot->used = true;
+	slot->portid = req->portid;
+	slot->pid = task_tgid_vnr(current);
+	slot->index = hdr->index;
+	memcpy(slot->set_id, hdr->set_id, KHSM_SET_ID_LEN);
+	strscpy(slot->card_name, hdr->card_name, sizeof(slot->card_name));
+	strscpy(slot->set_name, hdr->set_name, sizeof(slot->set_name));
+}
+
+int khsm_card_insert(const struct khsm_insert_req *req,
+		     struct khsm_insert_res *res,
+		     struct netlink_ext_ack *extack)
+{
+	u8 plain[KHSM_ACS_CARD_PLAIN_LEN];
+	struct khsm_card card;
+	struct khsm_world *w;
+	int err;
+
+	lockdep_assert_held(&khsm_ctl_lock);
+	memset(res, 0, sizeof(*res));
+	err = insert_world(req, &w, extack) ?:
+	      insert_slot(req, extack) ?:
+	      khsm_card_parse(req->image, req->len, &card, extack) ?:
+	      insert_identify(req, w, &card, extack) ?:
+	      insert_passphrase(req, &card, extack) ?:
+	      insert_open(req, w, &card, plain, extack);
+	if (err)
+		goto out;
+	res->hdr = card.hdr;
+	if (req->verify_only) {
+		khsm_acs_progress(w, NULL, res->progress);
+		goto out;
+	}
+	err = insert_collect(req, w, &card, plain, res, extack);
+	if (!err)
+		slot_fill(&slots[req->slot], req, &card.hdr);
+out:
+	memzero_explicit(plain, sizeof(plain));
+	return err;
+}
+
+int khsm_card_remove(u32 portid, u8 slot, struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&khsm_ctl_lock);
+	if (slot >= khsm_nslots) {
+		NL_SET_ERR_MSG_MOD(extack, "no such slot");
+		return -EINVAL;
+	}
+	if (!slots[slot].used) {
+		NL_SET_ERR_MSG_MOD(extack, "slot is empty");
+		return -ENODATA;
+	}
+	if (slots[slot].portid != portid) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "only the connection that inserted a card removes it");
+		return -EPERM;
+	}
+	slot_empty(&slots[slot]);
+	return 0;
+}
+
+static int slot_put(struct sk_buff *msg, int i)
+{
+	const struct khsm_slot *slot = &slots[i];
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, KHSM_A_SLOT_ENTRY);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u8(msg, KHSM_A_SLOT_NUMBER, i) ||
+	    (slot->used &&
+	     (nla_put_flag(msg, KHSM_A_SLOT_OCCUPIED) ||
+	      nla_put_u8(msg, KHSM_A_SLOT_CARD_INDEX, slot->index) ||
+	      nla_put_string(msg, KHSM_A_SLOT_CARD_NAME, slot->card_name) ||
+	      nla_put_string(msg, KHSM_A_SLOT_SET_NAME, slot->set_name) ||
+	      nla_put_u32(msg, KHSM_A_SLOT_OWNER_PID, slot->pid)))) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int khsm_slots_put(struct sk_buff *msg)
+{
+	struct nlattr *nest;
+	int i, err = 0;
+
+	lockdep_assert_held(&khsm_ctl_lock);
+	nest = nla_nest_start(msg, KHSM_A_SLOTS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; !err && i < khsm_nslots; i++)
+		err = slot_put(msg, i);
+	if (err) {
+		nla_nest_cancel(msg, nest);
+		return err;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int khsm_slots_init(void)
+{
+	int err;
+
+	if (khsm_nslots < 1 || khsm_nslots > KHSM_MAX_CARDS) {
+		pr_err("slots=%d: must be between 1 and %d\n", khsm_nslots,
+		       KHSM_MAX_CARDS);
+		return -EINVAL;
+	}
+	slots = kcalloc(khsm_nslots, sizeof(*slots), GFP_KERNEL);
+	if (!slots)
+		return -ENOMEM;
+	err = netlink_register_notifier(&khsm_netlink_nb);
+	if (err) {
+		kfree(slots);
+		slots = NULL;
+	}
+	return err;
+}
+
+void khsm_slots_uninit(void)
+{
+	netlink_unregister_notifier(&khsm_netlink_nb);
+	mutex_lock(&khsm_ctl_lock);
+	khsm_slots_clear_all();
+	mutex_unlock(&khsm_ctl_lock);
+	kfree(slots);
+	slots = NULL;
+}
