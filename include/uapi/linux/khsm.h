@@ -85,8 +85,9 @@ enum khsm_acs_token {
  *
  * Family %KHSM_GENL_NAME, version %KHSM_GENL_VERSION, in the initial network
  * namespace only; callers outside the initial user namespace are refused.
- * Every command has a strict attribute policy: unknown attributes, wrong
- * lengths and out-of-range values fail with EINVAL and an extack message.
+ * Every command has a strict attribute policy: unknown attributes and wrong
+ * lengths fail with EINVAL, values outside an attribute's range with
+ * ERANGE, each with an extack message.
  *
  * KHSM_CMD_GET_INFO (role: khsm group)
  *   request:  [KHSM_A_INFO_SECTIONS u32]     which sections to include
