@@ -639,4 +639,56 @@ TEST_F(world, unload_forgets)
 	EXPECT_EQ(ENOKEY, policy_set_nso(&self->nl, 30));
 }
 
+/* Every subset of a 3-of-5 set: three or more cards load, fewer never. */
+TEST_F(world, every_subset_of_five_cards)
+{
+	struct opts o = { .k = 3, .n = 5, .lw = 3, .kr = 2 };
+	unsigned int set, i, used;
+	__u32 state;
+
+	ASSERT_EQ(0, world_new(&self->nl, &o, NULL, NULL, &self->m));
+	for (set = 1; set < 32; set++) {
+		unload_any(&self->nl);
+		ASSERT_EQ(0, world_load(&self->nl, self->m.world,
+					self->m.world_len, NULL));
+		for (i = used = 0; i < 5; i++) {
+			if (!(set & (1u << i)))
+				continue;
+			EXPECT_EQ(0, insert(&self->nl, i, &self->m.cards[i], -1));
+			used++;
+		}
+		state = world_state(&self->nl);
+		EXPECT_EQ(used >= 3 ? KHSM_WORLD_OPERATIONAL : KHSM_WORLD_LOADING,
+			  state) TH_LOG("card set 0x%x", set);
+	}
+}
+
+/* The ceremonies the reference recommends, created and loaded back. */
+TEST_F(world, ceremonies_load_back_from_k_cards)
+{
+	const struct opts sets[] = {
+		{ .k = 1, .n = 1 },
+		{ .k = 2, .n = 3, .lw = 2, .kr = 2 },
+		{ .k = 3, .n = 5, .lw = 3, .kr = 2 },
+		{ .k = 5, .n = 9, .lw = 5, .kr = 3 },
+	};
+	unsigned int s, i;
+
+	for (s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+		unload_any(&self->nl);
+		ASSERT_EQ(0, world_new(&self->nl, &sets[s], NULL, NULL, &self->m));
+		EXPECT_EQ(sets[s].n, self->m.ncards);
+		unload_any(&self->nl);
+		ASSERT_EQ(0, world_load(&self->nl, self->m.world,
+					self->m.world_len, NULL));
+		/* the last K cards, to use other shares than the first */
+		for (i = sets[s].n - sets[s].k; i < sets[s].n; i++)
+			EXPECT_EQ(0, insert(&self->nl, i % 8, &self->m.cards[i], -1));
+		EXPECT_EQ(KHSM_WORLD_OPERATIONAL, world_state(&self->nl))
+			TH_LOG("%u/%u", sets[s].k, sets[s].n);
+		/* K cards also met the full ACS quorum. */
+		EXPECT_EQ(0, policy_set_nso(&self->nl, 600));
+	}
+}
+
 TEST_HARNESS_MAIN
