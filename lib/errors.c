@@ -23,11 +23,14 @@ static const struct {
 	{ ENOENT,	"khsm module not loaded" },
 	{ EIO,		"module is in its error state (self-test failed)" },
 	{ EPERM,	"not permitted (need the khsm group or CAP_SYS_ADMIN)" },
-	{ EACCES,	"permission denied (need the khsm group or CAP_SYS_ADMIN)" },
+	{ EACCES,	"access denied (wrong passphrase, no ACS authorisation, or no access to the device)" },
 	{ EKEYREVOKED,	"key handle revoked (its token was unloaded)" },
-	{ ENOKEY,	"no such key (unknown or stale key handle)" },
+	{ ENOKEY,	"no such key, or no world loaded" },
 	{ EKEYREJECTED,	"key rejected (wrong passphrase or failed integrity check)" },
 	{ EAGAIN,	"temporarily refused, retry later (the message says when)" },
+	{ EBADMSG,	"damaged, truncated or foreign file, or wrong key" },
+	{ EXDEV,	"card of another world or of a replaced card set" },
+	{ EPROTONOSUPPORT, "file format version not supported" },
 	{ ENOTCONN,	"channel not open on this khsm handle" },
 	{ EPROTO,	"unexpected reply from the khsm module" },
 };
@@ -123,9 +126,34 @@ KHSM_API const char *khsm_world_state_name(uint32_t state)
 		[KHSM_WORLD_UNINITIALISED]	= "uninitialised",
 		[KHSM_WORLD_OPERATIONAL]	= "operational",
 		[KHSM_WORLD_ERROR]		= "error",
+		[KHSM_WORLD_LOADING]		= "loading",
 	};
 
 	return state < ARRAY_SIZE(names) ? names[state] : "unknown";
+}
+
+KHSM_API const char *khsm_token_name(uint32_t token)
+{
+	static const char *const names[] = {
+		[KHSM_TOKEN_ACS]		= "acs",
+		[KHSM_TOKEN_LOAD_WORLD]		= "load-world",
+		[KHSM_TOKEN_KEY_RECOVERY]	= "key-recovery",
+		[KHSM_TOKEN_PP_RECOVERY]	= "passphrase-recovery",
+	};
+
+	return token < ARRAY_SIZE(names) ? names[token] : "unknown";
+}
+
+KHSM_API const char *khsm_set_type_name(uint32_t type)
+{
+	static const char *const names[] = {
+		[KHSM_SET_ACS]		= "acs",
+		[KHSM_SET_OCS]		= "ocs",
+		[KHSM_SET_SOFTCARD]	= "softcard",
+	};
+
+	return type < ARRAY_SIZE(names) && names[type] ? names[type] :
+	       "unknown";
 }
 
 KHSM_API const char *khsm_version(void)

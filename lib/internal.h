@@ -23,6 +23,7 @@
 struct nl_sock;
 struct nl_cb;
 struct nl_msg;
+struct nlattr;
 
 /* What an NLMSG_ERROR said beyond its errno. */
 struct khsm_extack {
@@ -38,6 +39,9 @@ struct khsm {
 	struct khsm_extack ext;	/* of the last failed request */
 };
 
+/* libkhsm.c */
+int khsm_need_control(struct khsm *h);
+
 /* extack.c: pure, works on any buffer */
 void khsm_extack_clear(struct khsm_extack *ext);
 int khsm_extack_parse(const struct nlmsghdr *nlh, struct khsm_extack *ext);
@@ -45,10 +49,16 @@ int khsm_extack_parse(const struct nlmsghdr *nlh, struct khsm_extack *ext);
 /* errors.c */
 int khsm_nlerr_to_errno(int nlerr);
 
+/* Room for the attributes of the largest request: a file, or 64 cards. */
+#define KHSM_REQ_MAX	(KHSM_FILE_MAX + 4096)
+
 /* netlink.c */
 int khsm_nl_open(struct khsm *h);
 void khsm_nl_close(struct khsm *h);
 struct nl_msg *khsm_nl_request(int family, uint8_t cmd, uint8_t version);
+struct nl_msg *khsm_nl_request_size(int family, uint8_t cmd, uint8_t version,
+				    size_t size);
+void khsm_nl_free_wiped(struct nl_msg *msg);
 
 /* Called for each reply message; returns 0 or a negative errno. */
 typedef int (*khsm_parse_fn)(struct nl_msg *msg, void *arg);
@@ -57,5 +67,29 @@ int khsm_nl_transact(struct khsm *h, struct nl_msg *req, khsm_parse_fn parse,
 
 /* info.c */
 int khsm_info_parse(struct nl_msg *msg, struct khsm_info *info);
+int khsm_world_info_parse(struct nl_msg *msg, struct khsm_world_info *info);
+
+/* options.c */
+void khsm_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int khsm_opts_put(struct nl_msg *msg, int type,
+		  const struct khsm_world_options *opts);
+int khsm_opts_parse(const struct nlattr *nest, struct khsm_world_options *opts);
+void khsm_opts_from_file(const struct khsm_world_opts *f,
+			 struct khsm_world_options *opts);
+
+/* world.c */
+int khsm_cardset_put(struct nl_msg *msg, const struct khsm_world_options *opts,
+		     const struct khsm_card_req *cards, size_t ncards,
+		     const struct khsm_bind_key *bind);
+
+/* reply.c: replies of the world and card commands, pure */
+int khsm_reply_parse(struct nl_msg *msg, struct nlattr **tb);
+int khsm_world_result_parse(struct nl_msg *msg, struct khsm_world_result *res);
+int khsm_insert_result_parse(struct nl_msg *msg,
+			     struct khsm_insert_result *res);
+/* Appends to *slots (*nslots entries so far), so dumps may come in parts. */
+int khsm_slots_parse(struct nl_msg *msg, struct khsm_slot **slots,
+		     size_t *nslots);
 
 #endif /* KHSM_INTERNAL_H */

@@ -75,6 +75,15 @@ KHSM_API void khsm_close(struct khsm *h)
 	free(h);
 }
 
+/* Every request starts here: a clean extack, and the channel it needs. */
+int khsm_need_control(struct khsm *h)
+{
+	if (!h)
+		return -EINVAL;
+	khsm_extack_clear(&h->ext);
+	return h->sk ? 0 : -ENOTCONN;
+}
+
 KHSM_API const char *khsm_errmsg(const struct khsm *h)
 {
 	return h ? h->ext.msg : "";

@@ -10,6 +10,7 @@
  * callback, which keeps the kernel's errno and extended-ack text.
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
@@ -74,10 +75,20 @@ static int error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-struct nl_msg *khsm_nl_request(int family, uint8_t cmd, uint8_t version)
+/*
+ * A request with room for @size bytes of attributes (0: libnl's default,
+ * a page). Requests that carry a world or card file, or 64 cards, need
+ * more than a page; libnl does not grow a message by itself.
+ */
+struct nl_msg *khsm_nl_request_size(int family, uint8_t cmd, uint8_t version,
+				    size_t size)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg;
 
+	if (size)
+		msg = nlmsg_alloc_size(NLMSG_HDRLEN + GENL_HDRLEN + size);
+	else
+		msg = nlmsg_alloc();
 	if (!msg)
 		return NULL;
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
@@ -86,6 +97,26 @@ struct nl_msg *khsm_nl_request(int family, uint8_t cmd, uint8_t version)
 		return NULL;
 	}
 	return msg;
+}
+
+struct nl_msg *khsm_nl_request(int family, uint8_t cmd, uint8_t version)
+{
+	return khsm_nl_request_size(family, cmd, version, 0);
+}
+
+/*
+ * Free a request that carried a secret (a passphrase key). The kernel never
+ * echoes it back: NETLINK_CAP_ACK keeps our request out of error replies.
+ */
+void khsm_nl_free_wiped(struct nl_msg *msg)
+{
+	struct nlmsghdr *nlh;
+
+	if (!msg)
+		return;
+	nlh = nlmsg_hdr(msg);
+	explicit_bzero(nlh, nlh->nlmsg_len);
+	nlmsg_free(msg);
 }
 
 /*
@@ -207,6 +238,12 @@ int khsm_nl_open(struct khsm *h)
 		close(fd);	/* still ours when nl_socket_set_fd() fails */
 		return khsm_nlerr_to_errno(ret);
 	}
+	/*
+	 * Replies outgrow a page: WORLD_NEW with 64 cards is some 30 KiB.
+	 * With MSG_PEEK libnl asks the kernel for each message's size before
+	 * reading it, so no reply is ever truncated, whatever its size.
+	 */
+	nl_socket_enable_msg_peek(h->sk);
 	return resolve_family(h);
 }
 

@@ -3,6 +3,7 @@
  * From an errno to what khsmctl says and how it exits.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "khsmctl.h"
@@ -53,4 +54,28 @@ int report_error(const char *cmd, const struct khsm *h, int err)
 		fprintf(stderr, "%s: %s: %s\n", PROG_NAME, cmd,
 			khsm_strerror(err));
 	return exit_status(err);
+}
+
+/* "khsmctl: CMD: ...", for failures that are ours rather than the module's. */
+void fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s: ", PROG_NAME, cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* "khsmctl: warning: ...": the command goes on. */
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", PROG_NAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Just enough JSON output for khsmctl: strings. Everything else we print is
- * a number or a fixed key, which printf() handles.
+ * Just enough JSON output for khsmctl: strings, keys, hex blobs, numbers
+ * that may be unknown (null) and booleans.
  */
 #include <stddef.h>
 
@@ -105,4 +105,39 @@ void json_string(FILE *f, const char *s)
 		}
 	}
 	fputc('"', f);
+}
+
+/* ", \"key\": " after the first member of an object, "\"key\": " before. */
+void json_key(FILE *f, bool *first, const char *key)
+{
+	if (!*first)
+		fputs(", ", f);
+	*first = false;
+	json_string(f, key);
+	fputs(": ", f);
+}
+
+/* Bytes as a lowercase hex string. */
+void json_hex(FILE *f, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	fputc('"', f);
+	for (i = 0; i < len; i++)
+		fprintf(f, "%02x", p[i]);
+	fputc('"', f);
+}
+
+/* A number, or null when the module did not say. */
+void json_uint(FILE *f, bool present, unsigned long long v)
+{
+	if (present)
+		fprintf(f, "%llu", v);
+	else
+		fputs("null", f);
+}
+
+void json_bool(FILE *f, bool v)
+{
+	fputs(v ? "true" : "false", f);
 }

@@ -9,10 +9,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <kcapi.h>
 
 #include "khsmctl.h"
-
-const char *kmdata_dir = KHSM_KMDATA_DEFAULT;
 
 static int help_main(int argc, char *argv[]);
 
@@ -22,6 +21,11 @@ static const struct subcommand {
 	const char *help;
 } subcommands[] = {
 	{ "status", status_main, "Show module version, self-test and world state" },
+	{ "world", world_main, "Create, load, show, bind and unload the Security World" },
+	{ "acs", acs_main, "Authorise with, verify and replace administrator cards" },
+	{ "policy", policy_main, "Show and change the world's policy" },
+	{ "slot", slot_main, "List the card slots" },
+	{ "clear", clear_main, "Unload every token and key, end ACS authorisations" },
 	{ "help", help_main, "Show the help of a command" },
 };
 
@@ -139,5 +143,7 @@ static int run(int argc, char *argv[])
 
 int main(int argc, char *argv[])
 {
+	/* We report libkcapi's failures ourselves, once, in our own words. */
+	kcapi_set_verbosity(KCAPI_LOG_NONE);
 	return flush_stdout(run(argc, argv));
 }

@@ -6,6 +6,8 @@
 #define KHSMCTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include <khsm/khsm.h>
 
@@ -16,7 +18,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define PROG_NAME		"khsmctl"
-#define KHSM_KMDATA_DEFAULT	"/var/lib/khsm"
 
 /*
  * Exit status of khsmctl, as khsmctl(8) documents it. exit_status() in
@@ -30,8 +31,12 @@ enum khsmctl_exit {
 	KHSMCTL_EXIT_DENIED	= 4,	/* EPERM, EACCES */
 };
 
+/* exit.c */
 int exit_status(int err);
 int report_error(const char *cmd, const struct khsm *h, int err);
+void fail(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Options before the command; see parse_global_options() in options.c. */
 struct global_options {
@@ -45,10 +50,44 @@ struct global_options {
 
 int parse_global_options(int argc, char *argv[], struct global_options *opts);
 
-/* Key management data directory; parsed now, used by later commands. */
+/* Key management data directory, from the global options. */
 extern const char *kmdata_dir;
 
-/* One per subcommand: argv[0] is the subcommand's name. */
+/*
+ * Verbs of an object ("world new"): argv[0] is the verb. run_verb() finds
+ * argv[1] in @verbs and runs it; "help" and --help list them.
+ */
+struct verb {
+	const char *name;
+	int (*fn)(int argc, char *argv[]);
+	const char *help;
+};
+
+int run_verb(const char *object, const struct verb *verbs, size_t n,
+	     int argc, char *argv[]);
+int open_control(const char *cmd, struct khsm **h);
+int simple_verb(int argc, char *argv[], const char *cmd, const char *what,
+		int (*fn)(struct khsm *h));
+int report_acs_error(const char *cmd, const struct khsm *h, int err);
+
+/* One per object: argv[0] is the object's name. */
 int status_main(int argc, char *argv[]);
+int clear_main(int argc, char *argv[]);
+int world_main(int argc, char *argv[]);
+int acs_main(int argc, char *argv[]);
+int policy_main(int argc, char *argv[]);
+int slot_main(int argc, char *argv[]);
+
+/* fmt.c: how bytes, keys and times are shown */
+#define HEX_LEN(n)	((n) * 2 + 1)
+char *hex(char *out, const uint8_t *p, size_t len);
+int key_fingerprint(const uint8_t *key, size_t len, char out[HEX_LEN(32)]);
+char *iso_time(char *out, size_t size, uint64_t t);
+int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+bool printable_name(const char *s, size_t max);
+void copy_text(char *dst, size_t size, const char *src);
+
+/* Process hardening for commands that handle passphrases. */
+int harden_process(const char *cmd);
 
 #endif /* KHSMCTL_H */

@@ -4,10 +4,11 @@
  * parsing must stop at the command, whose own options are its business,
  * and it must not print, so the unit tests can run it.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "khsmctl.h"
+
+const char *kmdata_dir = KHSM_KMDATA_DEFAULT;
 
 static int bad(struct global_options *opts, const char *arg, const char *why)
 {
@@ -37,12 +38,11 @@ static bool long_opt(const char *arg, const char *name, const char **val)
  */
 int parse_global_options(int argc, char *argv[], struct global_options *opts)
 {
-	const char *env = getenv("KHSM_KMDATA");
 	const char *val;
 	int i;
 
 	memset(opts, 0, sizeof(*opts));
-	opts->kmdata = env && *env ? env : KHSM_KMDATA_DEFAULT;
+	opts->kmdata = khsm_kmdata_dir();
 
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i];

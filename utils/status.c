@@ -118,3 +118,12 @@ out:
 	khsm_close(h);
 	return ret;
 }
+
+/* khsmctl clear: the analogue of the HSM's clear button. */
+int clear_main(int argc, char *argv[])
+{
+	return simple_verb(argc, argv, "clear",
+			   "Unload every token and key, persistent ones too, and end the\n"
+			   "ACS authorisations; the world stays loaded.",
+			   khsm_clear);
+}

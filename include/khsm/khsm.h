@@ -17,7 +17,11 @@
 #ifndef KHSM_KHSM_H
 #define KHSM_KHSM_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <linux/khsm.h>
 
 #ifdef __cplusplus
@@ -103,7 +107,7 @@ KHSM_API int khsm_erroffset(const struct khsm *h);
 /* "pending", "passed", "failed"; "unknown" for values this library lacks. */
 KHSM_API const char *khsm_selftest_state_name(uint32_t state);
 
-/* "uninitialised", "operational", "error"; "unknown" likewise. */
+/* "uninitialised", "operational", "error", "loading"; "unknown" likewise. */
 KHSM_API const char *khsm_world_state_name(uint32_t state);
 
 /*
@@ -117,6 +121,412 @@ KHSM_API int khsm_device_fd(const struct khsm *h);
 
 /* Version of this library, e.g. "0.1.0". */
 KHSM_API const char *khsm_version(void);
+
+/*
+ * ---- Security World: options and policy ----
+ *
+ * The options of a world (enum khsm_opt_attr in <linux/khsm.h>), with the
+ * attributes a caller gave marked in @set: only those go to the module, which
+ * applies its documented defaults to the rest. The fields always hold the
+ * effective value: khsm_world_options_init() fills in the defaults, and
+ * setting ACS_K moves the quorums nobody set along with it (their default is
+ * K). Change fields through khsm_world_options_set(), which checks ranges and
+ * keeps @set right.
+ */
+#define KHSM_OPT_BIT(attr)	(UINT64_C(1) << (attr))
+
+struct khsm_world_options {
+	uint64_t set;			/* KHSM_OPT_BIT(KHSM_A_OPT_*) given */
+	uint8_t acs_k;			/* [1] */
+	uint8_t acs_n;			/* [1] */
+	uint8_t load_quorum;		/* [K] */
+	uint8_t key_recovery;		/* 0/1 [1] */
+	uint8_t kr_quorum;		/* [K] */
+	uint8_t pp_recovery;		/* 0/1 [0] */
+	uint8_t pr_quorum;		/* [K] */
+	uint8_t pp_short_refuse;	/* 0/1 [0] */
+	uint8_t forced_audit;		/* 0/1 [0] */
+	uint8_t strict;			/* 0/1 [0] */
+	uint8_t __pad[2];
+	uint32_t nso_timeout;		/* seconds [600] */
+	uint32_t pp_min_len;		/* characters [0] */
+	uint32_t retry_base_ms;		/* [1000] */
+	uint32_t retry_max_ms;		/* [60000] */
+	uint32_t lockout;		/* failures, 0: never [0] */
+	uint32_t pbkdf2_iter;		/* [200000] */
+	uint32_t __reserved[9];
+};
+
+/* The defaults of enum khsm_opt_attr, nothing set. */
+KHSM_API void khsm_world_options_init(struct khsm_world_options *opts);
+
+/*
+ * Set option @attr (KHSM_A_OPT_*) to @value and mark it given. -EINVAL for
+ * an unknown attribute, -ERANGE for a value outside its documented range.
+ */
+KHSM_API int khsm_world_options_set(struct khsm_world_options *opts,
+				    unsigned int attr, uint32_t value);
+
+/* The range khsm_world_options_set() accepts for @attr; -EINVAL if unknown. */
+KHSM_API int khsm_world_options_range(unsigned int attr, uint32_t *min,
+				      uint32_t *max);
+
+/* The effective value of option @attr, given or not; -EINVAL if unknown. */
+KHSM_API int khsm_world_options_get(const struct khsm_world_options *opts,
+				    unsigned int attr, uint32_t *value);
+
+/*
+ * The hard invariants the module enforces (1 <= K <= N <= 64, quorums 1..N,
+ * no quorum given for a disabled feature, retry max >= base), checked before
+ * a long ceremony starts. 0, or -EINVAL with the reason in @err. The module
+ * still decides; the recommendations are its business (KHSM_A_WARNING).
+ */
+KHSM_API int khsm_world_options_check(const struct khsm_world_options *opts,
+				      char *err, size_t errlen);
+
+/*
+ * Policy text: one "key = value" per line, '#' starts a comment, blank
+ * lines are ignored. Keys (khsm_policy_format() writes them in this order):
+ *
+ *   acs.quorum = K/N                   passphrase.min-length = N
+ *   load-world.quorum = Q              passphrase.short = warn|refuse
+ *   key-recovery = on|off              retry.delay = BASE_MS..MAX_MS
+ *   key-recovery.quorum = Q            retry.lockout = N (0: none)
+ *   passphrase-recovery = on|off       audit.forced = on|off
+ *   passphrase-recovery.quorum = Q     pbkdf2.iterations = N
+ *   nso-timeout = SECONDS              strict = on|off
+ *
+ * khsm_policy_parse() applies the keys found in @text on top of @opts (so
+ * initialise it first); on any error @opts is left as it was and the
+ * function returns -EINVAL with "line N: ..." in @err (which may be NULL).
+ * A key given twice is an error. khsm_policy_format() writes the options
+ * marked in @opts->set so that parsing the text gives them back; 0 or the
+ * negative errno of a failed write.
+ */
+KHSM_API int khsm_policy_parse(const char *text, struct khsm_world_options *opts,
+			       char *err, size_t errlen);
+KHSM_API int khsm_policy_format(const struct khsm_world_options *opts, FILE *f);
+
+/*
+ * ---- Security World: state ----
+ */
+#define KHSM_INFO_BIT(attr)	(UINT64_C(1) << (attr))
+
+/*
+ * What khsm_world_info() learnt; zeroed first. @present has
+ * KHSM_INFO_BIT(KHSM_A_INFO_*) for each attribute the module sent: an
+ * uninitialised module sends its state and little else. Later fields come
+ * out of __reserved: the size never changes within soname 1.
+ */
+struct khsm_world_info {
+	uint64_t present;		/* KHSM_INFO_BIT(KHSM_A_INFO_*) */
+	uint32_t state;			/* enum khsm_world_state */
+	uint32_t generation;		/* of the world file */
+	uint64_t created;		/* seconds since the epoch */
+	uint8_t world_id[KHSM_WORLD_ID_LEN];
+	uint8_t acs_set_id[KHSM_SET_ID_LEN];
+	uint8_t audit_pubkey[KHSM_AUDIT_PUBKEY_LEN];
+	uint8_t bound;			/* the world file has a host key slot */
+	uint8_t __pad[6];
+	uint32_t tokens_loaded;		/* OCS and softcard tokens */
+	uint32_t acs_auth;		/* 1 << enum khsm_acs_token authorised */
+	uint32_t acs_auth_remaining_ms;	/* of those authorisations */
+	uint32_t slots;			/* number of slots */
+	struct khsm_world_options opts;	/* opts.set: what the module sent */
+	uint64_t __reserved[8];
+};
+
+/* KHSM_CMD_GET_INFO, world section, on the control channel. */
+KHSM_API int khsm_world_info(struct khsm *h, struct khsm_world_info *info);
+
+/* "acs", "load-world", "key-recovery", "passphrase-recovery"; "unknown". */
+KHSM_API const char *khsm_token_name(uint32_t token);
+
+/* "acs", "ocs", "softcard"; "unknown". */
+KHSM_API const char *khsm_set_type_name(uint32_t type);
+
+/*
+ * ---- World and card files ----
+ *
+ * The module authenticates every file it is given; these only check the
+ * shape, so that a wrong file gets a clear message before it is sent (or a
+ * passphrase asked for). 0, or -EBADMSG (not a khsm file of that kind,
+ * truncated, inconsistent) or -EPROTONOSUPPORT (unknown format version),
+ * with the reason in @err (which may be NULL).
+ */
+struct khsm_card_info {
+	uint16_t version;
+	uint8_t set_type;		/* enum khsm_set_type */
+	uint8_t index;			/* 1..n */
+	uint8_t k;
+	uint8_t n;
+	uint8_t has_passphrase;		/* KHSM_CARD_F_PASSPHRASE */
+	uint8_t __pad;
+	uint32_t flags;			/* KHSM_CARD_F_* */
+	uint32_t pbkdf2_iter;
+	uint64_t created;		/* seconds since the epoch */
+	uint8_t world_id[KHSM_WORLD_ID_LEN];
+	uint8_t set_id[KHSM_SET_ID_LEN];
+	uint8_t pp_salt[KHSM_PP_SALT_LEN];
+	char set_name[KHSM_NAME_MAX];
+	char card_name[KHSM_NAME_MAX];
+	uint64_t __reserved[4];
+};
+
+KHSM_API int khsm_card_parse(const void *buf, size_t len,
+			     struct khsm_card_info *info, char *err,
+			     size_t errlen);
+
+struct khsm_world_file_info {
+	uint16_t version;
+	uint8_t nkeyslots;
+	uint8_t bound;			/* has a KHSM_KEYSLOT_BIND slot */
+	uint32_t generation;
+	uint64_t created;
+	uint8_t world_id[KHSM_WORLD_ID_LEN];
+	uint8_t acs_set_id[KHSM_SET_ID_LEN];
+	uint8_t audit_pubkey[KHSM_AUDIT_PUBKEY_LEN];
+	uint8_t __pad[7];
+	struct khsm_world_options opts;
+	uint64_t __reserved[4];
+};
+
+KHSM_API int khsm_world_file_parse(const void *buf, size_t len,
+				   struct khsm_world_file_info *info,
+				   char *err, size_t errlen);
+
+/*
+ * ---- Passphrases ----
+ *
+ * PBKDF2-HMAC-SHA256 of @pp (@len bytes) with @salt and @iter iterations
+ * (1000..10000000), through libkcapi and the kernel's crypto API (AF_ALG).
+ * 0 or a negative errno: -EAFNOSUPPORT where the kernel has no AF_ALG.
+ * @out is wiped on failure. libkcapi logs its errors on stderr unless the
+ * application calls kcapi_set_verbosity(KCAPI_LOG_NONE).
+ */
+KHSM_API int khsm_pp_derive(const char *pp, size_t len,
+			    const uint8_t salt[KHSM_PP_SALT_LEN], uint32_t iter,
+			    uint8_t out[KHSM_PP_KEY_LEN]);
+
+/*
+ * Zeroed memory for secrets: locked (mlock), left out of core dumps
+ * (MADV_DONTDUMP) and of children (MADV_WIPEONFORK). NULL with errno set
+ * on failure. khsm_secure_free() wipes and unmaps it; @size must be the
+ * size allocated. NULL is a no-op.
+ */
+KHSM_API void *khsm_secure_alloc(size_t size);
+KHSM_API void khsm_secure_free(void *p, size_t size);
+
+/*
+ * ---- Key management data (kmdata) ----
+ */
+#define KHSM_KMDATA_DEFAULT	"/var/lib/khsm"
+#define KHSM_KMDATA_GROUP	"khsm"
+#define KHSM_WORLD_FILE		"world"		/* 0640 root:khsm */
+#define KHSM_ACS_REGISTER	"acs-register"	/* 0640 root:khsm */
+
+/* $KHSM_KMDATA (ignored in secure-execution mode) or KHSM_KMDATA_DEFAULT. */
+KHSM_API const char *khsm_kmdata_dir(void);
+
+/* The gid of KHSM_KMDATA_GROUP; -ENOENT if there is no such group. */
+KHSM_API int khsm_kmdata_gid(gid_t *gid);
+
+/* khsm_read_file() flags: what the file's mode must not allow. */
+enum khsm_read_flags {
+	KHSM_READ_NO_GROUP_WRITE	= 1U << 0,
+	KHSM_READ_NO_OTHER_WRITE	= 1U << 1,
+	KHSM_READ_NO_OTHER_READ		= 1U << 2,
+};
+
+/*
+ * Read the regular file @path, at most KHSM_FILE_MAX bytes, into a buffer
+ * the caller frees with free(); it holds @len bytes and a NUL after them.
+ * The file's mode goes to @mode (may be NULL) whenever it could be read.
+ * -EFBIG if the file is larger, -EINVAL if it is not a regular file,
+ * -EPERM if its mode allows what @flags forbid, else open(2) and read(2)
+ * errors.
+ */
+KHSM_API int khsm_read_file(const char *path, unsigned int flags,
+			    uint8_t **data, size_t *len, mode_t *mode);
+
+/*
+ * Replace @dir/@name with @len bytes of @data, atomically: a temporary file
+ * in @dir created with O_EXCL and mode @mode (the umask can only narrow it
+ * until it is set exactly), group @gid unless it is (gid_t)-1, written,
+ * fsync()ed, renamed over @name, and @dir fsync()ed. Any failure, fsync
+ * included, fails the call and removes the temporary file. @name is one
+ * path component; @mode has permission bits only.
+ */
+KHSM_API int khsm_write_file_atomic(const char *dir, const char *name,
+				    const void *data, size_t len, mode_t mode,
+				    gid_t gid);
+
+/*
+ * ---- Security World: commands ----
+ *
+ * Each sends one request on the control channel and waits for the answer.
+ * On failure they return the module's negative errno and khsm_errmsg() has
+ * its explanation; results are only filled on success.
+ */
+
+/* A host binding key in the kernel keyrings: "TYPE:DESC". */
+struct khsm_bind_key {
+	char type[16];			/* logon, user, encrypted, trusted */
+	char desc[KHSM_BIND_DESC_MAX];	/* NUL-terminated */
+};
+
+/* Split "TYPE:DESC" at the first ':'; -EINVAL for an unknown type or a
+ * description that is empty or too long. */
+KHSM_API int khsm_bind_key_parse(const char *spec, struct khsm_bind_key *key);
+
+/*
+ * One card of a new ACS. @pp_key is a secret: keep these in
+ * khsm_secure_alloc() memory and wipe them after the request.
+ */
+struct khsm_card_req {
+	uint8_t index;			/* 1..N */
+	uint8_t has_passphrase;		/* pp_salt, pp_key, pbkdf2_iter valid */
+	uint8_t __pad[2];
+	uint32_t pbkdf2_iter;
+	char name[KHSM_NAME_MAX];
+	uint8_t pp_salt[KHSM_PP_SALT_LEN];
+	uint8_t pp_key[KHSM_PP_KEY_LEN];
+	uint64_t __reserved[2];
+};
+
+/* A card file the module wrote. */
+struct khsm_card_file {
+	uint8_t index;
+	uint8_t __pad[7];
+	size_t len;
+	uint8_t *data;
+};
+
+/*
+ * What a command that writes the world file returns. Zeroed by the call;
+ * the arrays belong to it until khsm_world_result_free().
+ */
+struct khsm_world_result {
+	uint8_t world_id[KHSM_WORLD_ID_LEN];
+	uint8_t audit_pubkey[KHSM_AUDIT_PUBKEY_LEN];
+	uint8_t has_world_id;
+	uint8_t has_audit_pubkey;
+	uint8_t __pad[5];
+	uint8_t *world_file;
+	size_t world_file_len;
+	struct khsm_card_file *cards;	/* sorted by index */
+	size_t ncards;
+	char **warnings;		/* KHSM_A_WARNING texts, in order */
+	size_t nwarnings;
+	uint64_t __reserved[4];
+};
+
+/* Free what @res holds and zero it; NULL is a no-op. */
+KHSM_API void khsm_world_result_free(struct khsm_world_result *res);
+
+/*
+ * KHSM_CMD_WORLD_NEW: a world whose ACS is @cards (@ncards of them, which
+ * must be N), optionally bound to the host key @bind (NULL: none). The
+ * result has the world id, audit key, world file, card files and warnings.
+ */
+KHSM_API int khsm_world_new(struct khsm *h,
+			    const struct khsm_world_options *opts,
+			    const struct khsm_card_req *cards, size_t ncards,
+			    const struct khsm_bind_key *bind,
+			    struct khsm_world_result *res);
+
+/*
+ * KHSM_CMD_WORLD_LOAD. With @bind the world is operational at once;
+ * without, *@state is KHSM_WORLD_LOADING and this handle must present the
+ * load-world quorum with khsm_card_insert(). @state and @world_id may be
+ * NULL.
+ */
+KHSM_API int khsm_world_load(struct khsm *h, const void *file, size_t len,
+			     const struct khsm_bind_key *bind, uint32_t *state,
+			     uint8_t world_id[KHSM_WORLD_ID_LEN]);
+
+KHSM_API int khsm_world_unload(struct khsm *h);
+KHSM_API int khsm_clear(struct khsm *h);
+KHSM_API int khsm_acs_logout(struct khsm *h);
+
+/* KHSM_CMD_ACS_REPLACE: @opts carries ACS_K, ACS_N and the quorums. */
+KHSM_API int khsm_acs_replace(struct khsm *h,
+			      const struct khsm_world_options *opts,
+			      const struct khsm_card_req *cards, size_t ncards,
+			      struct khsm_world_result *res);
+
+/* KHSM_CMD_WORLD_BIND; the result has the new world file. */
+KHSM_API int khsm_world_bind(struct khsm *h, const struct khsm_bind_key *bind,
+			     struct khsm_world_result *res);
+
+/* KHSM_CMD_POLICY_SET; the result has the new world file and warnings. */
+KHSM_API int khsm_policy_set(struct khsm *h,
+			     const struct khsm_world_options *opts,
+			     struct khsm_world_result *res);
+
+/*
+ * ---- Cards and slots ----
+ */
+#define KHSM_QUORUM_MAX		8	/* entries khsm_card_insert() keeps */
+
+/* khsm_card_insert() flags */
+enum khsm_insert_flags {
+	KHSM_INSERT_VERIFY_ONLY	= 1U << 0,	/* check, then forget the card */
+};
+
+struct khsm_quorum {
+	uint32_t token;			/* enum khsm_acs_token */
+	uint8_t have;			/* cards read by this connection */
+	uint8_t need;			/* the token's quorum */
+	uint8_t done;			/* met and verified */
+	uint8_t __pad;
+};
+
+struct khsm_insert_result {
+	uint8_t index;			/* the card read */
+	uint8_t k;
+	uint8_t n;
+	uint8_t has_set_id;
+	uint8_t set_id[KHSM_SET_ID_LEN];
+	char card_name[KHSM_NAME_MAX];
+	char set_name[KHSM_NAME_MAX];
+	uint32_t nquorum;		/* entries in @quorum */
+	struct khsm_quorum quorum[KHSM_QUORUM_MAX];
+	uint64_t __reserved[4];
+};
+
+/*
+ * KHSM_CMD_CARD_INSERT of the card file @image into @slot, with the
+ * passphrase key @pp_key (KHSM_PP_KEY_LEN bytes, from khsm_pp_derive()) or
+ * NULL for a card without one. @flags: KHSM_INSERT_*.
+ */
+KHSM_API int khsm_card_insert(struct khsm *h, uint8_t slot, const void *image,
+			      size_t len, const uint8_t *pp_key,
+			      unsigned int flags, struct khsm_insert_result *res);
+
+/* The progress of @token in @res, or NULL if the module sent none. */
+KHSM_API const struct khsm_quorum *
+khsm_insert_quorum(const struct khsm_insert_result *res, uint32_t token);
+
+KHSM_API int khsm_card_remove(struct khsm *h, uint8_t slot);
+
+struct khsm_slot {
+	uint8_t number;
+	uint8_t occupied;
+	uint8_t card_index;
+	uint8_t __pad;
+	uint32_t owner_pid;		/* who inserted the card */
+	char card_name[KHSM_NAME_MAX];
+	char set_name[KHSM_NAME_MAX];
+	uint64_t __reserved[2];
+};
+
+/*
+ * KHSM_CMD_SLOT_LIST: *@slots is an array of *@nslots entries (NULL if
+ * none) that the caller frees with free().
+ */
+KHSM_API int khsm_slot_list(struct khsm *h, struct khsm_slot **slots,
+			    size_t *nslots);
 
 #ifdef __cplusplus
 }

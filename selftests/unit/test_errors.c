@@ -83,7 +83,11 @@ static void state_names(void)
 	CHECK_STR(khsm_world_state_name(KHSM_WORLD_OPERATIONAL),
 		  "operational");
 	CHECK_STR(khsm_world_state_name(KHSM_WORLD_ERROR), "error");
-	CHECK_STR(khsm_world_state_name(3), "unknown");
+	CHECK_STR(khsm_world_state_name(KHSM_WORLD_LOADING), "loading");
+	CHECK_STR(khsm_world_state_name(4), "unknown");
+	CHECK_STR(khsm_set_type_name(KHSM_SET_SOFTCARD), "softcard");
+	CHECK_STR(khsm_set_type_name(0), "unknown");
+	CHECK_STR(khsm_set_type_name(4), "unknown");
 }
 
 /*

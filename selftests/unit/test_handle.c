@@ -75,12 +75,31 @@ static void info_struct_has_room(void)
 	CHECK_INT(sizeof(struct khsm_info), 272);
 }
 
+/* The same for the structs of the Security World API (KHSM_1.1). */
+static void world_structs_have_room(void)
+{
+	CHECK_INT(sizeof(struct khsm_world_options), 80);
+	CHECK_INT(sizeof(struct khsm_world_info), 288);
+	CHECK_INT(sizeof(struct khsm_card_info), 232);
+	CHECK_INT(sizeof(struct khsm_world_file_info), 232);
+	CHECK_INT(sizeof(struct khsm_card_req), 136);
+	CHECK_INT(sizeof(struct khsm_quorum), 8);
+	CHECK_INT(sizeof(struct khsm_insert_result), 248);
+	CHECK_INT(sizeof(struct khsm_slot), 152);
+	CHECK_INT(sizeof(struct khsm_bind_key), 272);
+	if (sizeof(void *) == 8) {	/* these hold pointers */
+		CHECK_INT(sizeof(struct khsm_card_file), 24);
+		CHECK_INT(sizeof(struct khsm_world_result), 168);
+	}
+}
+
 static const struct unit_test tests[] = {
 	{ "bad arguments", bad_arguments },
 	{ "NULL handle accessors", null_handle_accessors },
 	{ "missing device is ENOENT", missing_device },
 	{ "data channel on /dev/null", data_channel_on_dev_null },
 	{ "struct khsm_info size is fixed", info_struct_has_room },
+	{ "Security World struct sizes are fixed", world_structs_have_room },
 };
 
 UNIT_SUITE(handle, tests);

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Cards in slots: insert (or only verify) a card file, take it out, and
+ * list what each slot holds.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "internal.h"
+
+struct insert_reply {
+	struct khsm_insert_result *res;
+	bool done;
+};
+
+static int insert_reply(struct nl_msg *msg, void *arg)
+{
+	struct insert_reply *r = arg;
+
+	if (r->done)		/* one reply per request */
+		return -EPROTO;
+	r->done = true;
+	return khsm_insert_result_parse(msg, r->res);
+}
+
+static int put_insert(struct nl_msg *msg, uint8_t slot, const void *image,
+		      size_t len, const uint8_t *pp_key, unsigned int flags)
+{
+	if (nla_put_u8(msg, KHSM_A_SLOT, slot) ||
+	    nla_put(msg, KHSM_A_CARD_IMAGE, (int)len, image))
+		return -EMSGSIZE;
+	if (pp_key && nla_put(msg, KHSM_A_PP_KEY, KHSM_PP_KEY_LEN, pp_key))
+		return -EMSGSIZE;
+	if ((flags & KHSM_INSERT_VERIFY_ONLY) &&
+	    nla_put_flag(msg, KHSM_A_VERIFY_ONLY))
+		return -EMSGSIZE;
+	return 0;
+}
+
+KHSM_API int khsm_card_insert(struct khsm *h, uint8_t slot, const void *image,
+			      size_t len, const uint8_t *pp_key,
+			      unsigned int flags, struct khsm_insert_result *res)
+{
+	struct insert_reply r = { .res = res };
+	struct nl_msg *msg = NULL;
+	int ret;
+
+	ret = khsm_need_control(h);
+	if (ret)
+		goto out;
+	ret = -EINVAL;
+	if (!res || !image || !len || (flags & ~KHSM_INSERT_VERIFY_ONLY))
+		goto out;
+	memset(res, 0, sizeof(*res));
+	ret = -EFBIG;
+	if (len > KHSM_FILE_MAX)
+		goto out;
+	ret = -ENOMEM;
+	msg = khsm_nl_request_size(h->family, KHSM_CMD_CARD_INSERT,
+				   KHSM_GENL_VERSION, KHSM_REQ_MAX);
+	if (!msg)
+		goto out;
+	ret = put_insert(msg, slot, image, len, pp_key, flags);
+	if (ret)
+		goto out;
+	ret = khsm_nl_transact(h, msg, insert_reply, &r);
+	if (!ret && !r.done)
+		ret = -EPROTO;
+	if (ret)
+		memset(res, 0, sizeof(*res));
+out:
+	khsm_nl_free_wiped(msg);
+	return ret;
+}
+
+KHSM_API int khsm_card_remove(struct khsm *h, uint8_t slot)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	ret = khsm_need_control(h);
+	if (ret)
+		return ret;
+	msg = khsm_nl_request(h->family, KHSM_CMD_CARD_REMOVE,
+			      KHSM_GENL_VERSION);
+	if (!msg)
+		return -ENOMEM;
+	ret = nla_put_u8(msg, KHSM_A_SLOT, slot) ? -EMSGSIZE :
+	      khsm_nl_transact(h, msg, NULL, NULL);
+	nlmsg_free(msg);
+	return ret;
+}
+
+struct slots_reply {
+	struct khsm_slot *slots;
+	size_t n;
+	bool done;
+};
+
+static int slots_reply(struct nl_msg *msg, void *arg)
+{
+	struct slots_reply *r = arg;
+
+	r->done = true;
+	return khsm_slots_parse(msg, &r->slots, &r->n);
+}
+
+KHSM_API int khsm_slot_list(struct khsm *h, struct khsm_slot **slots,
+			    size_t *nslots)
+{
+	struct slots_reply r = { 0 };
+	struct nl_msg *msg;
+	int ret;
+
+	if (!slots || !nslots)
+		return -EINVAL;
+	*slots = NULL;
+	*nslots = 0;
+	ret = khsm_need_control(h);
+	if (ret)
+		return ret;
+	msg = khsm_nl_request(h->family, KHSM_CMD_SLOT_LIST, KHSM_GENL_VERSION);
+	if (!msg)
+		return -ENOMEM;
+	ret = khsm_nl_transact(h, msg, slots_reply, &r);
+	nlmsg_free(msg);
+	if (!ret && !r.done)
+		ret = -EPROTO;
+	if (ret) {
+		free(r.slots);
+		return ret;
+	}
+	*slots = r.slots;
+	*nslots = r.n;
+	return 0;
+}

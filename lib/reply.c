@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Replies of the world, card and slot commands, into the caller's structs.
+ * Pure (a message in, a struct out), so the unit tests feed it replies
+ * built with libnl. A reply that breaks the ABI is -EPROTO; attributes
+ * newer than this library are skipped, so an old library keeps working
+ * against a newer module.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/genl/genl.h>
+
+#include "internal.h"
+
+#define EXACT(n)	{ .type = NLA_UNSPEC, .minlen = (n), .maxlen = (n) }
+#define BLOB		{ .type = NLA_UNSPEC, .minlen = 1, .maxlen = KHSM_FILE_MAX }
+
+static const struct nla_policy card_policy[KHSM_A_CARD_MAX + 1] = {
+	[KHSM_A_CARD_INDEX]	= { .type = NLA_U8 },
+	[KHSM_A_CARD_NAME]	= { .type = NLA_STRING },
+	[KHSM_A_CARD_FILE]	= BLOB,
+	[KHSM_A_CARD_SET_NAME]	= { .type = NLA_STRING },
+	[KHSM_A_CARD_SET_ID]	= EXACT(KHSM_SET_ID_LEN),
+	[KHSM_A_CARD_K]		= { .type = NLA_U8 },
+	[KHSM_A_CARD_N]		= { .type = NLA_U8 },
+};
+
+static const struct nla_policy quorum_policy[KHSM_A_QUORUM_MAX + 1] = {
+	[KHSM_A_QUORUM_TOKEN]	= { .type = NLA_U32 },
+	[KHSM_A_QUORUM_HAVE]	= { .type = NLA_U8 },
+	[KHSM_A_QUORUM_NEED]	= { .type = NLA_U8 },
+	[KHSM_A_QUORUM_DONE]	= { .type = NLA_FLAG },
+};
+
+static const struct nla_policy slot_policy[KHSM_A_SLOT_MAX + 1] = {
+	[KHSM_A_SLOT_NUMBER]	 = { .type = NLA_U8 },
+	[KHSM_A_SLOT_OCCUPIED]	 = { .type = NLA_FLAG },
+	[KHSM_A_SLOT_CARD_INDEX] = { .type = NLA_U8 },
+	[KHSM_A_SLOT_CARD_NAME]	 = { .type = NLA_STRING },
+	[KHSM_A_SLOT_SET_NAME]	 = { .type = NLA_STRING },
+	[KHSM_A_SLOT_OWNER_PID]	 = { .type = NLA_U32 },
+};
+
+static const struct nla_policy top_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_CARDS]		= { .type = NLA_NESTED },
+	[KHSM_A_WORLD_FILE]	= BLOB,
+	[KHSM_A_WORLD_ID]	= EXACT(KHSM_WORLD_ID_LEN),
+	[KHSM_A_AUDIT_PUBKEY]	= EXACT(KHSM_AUDIT_PUBKEY_LEN),
+	[KHSM_A_WARNING]	= { .type = NLA_STRING },
+	[KHSM_A_QUORUM]		= { .type = NLA_NESTED },
+	[KHSM_A_SLOTS]		= { .type = NLA_NESTED },
+	[KHSM_A_WORLD_STATE]	= { .type = NLA_U32 },
+};
+
+static struct nlattr *attrs_of(struct nl_msg *msg, int *len)
+{
+	struct genlmsghdr *gnlh = nlmsg_data(nlmsg_hdr(msg));
+
+	*len = genlmsg_attrlen(gnlh, 0);
+	return genlmsg_attrdata(gnlh, 0);
+}
+
+/* The top-level attributes, checked; repeated ones are the caller's. */
+int khsm_reply_parse(struct nl_msg *msg, struct nlattr **tb)
+{
+	if (!genlmsg_valid_hdr(nlmsg_hdr(msg), 0))
+		return -EPROTO;
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KHSM_A_MAX, top_policy))
+		return -EPROTO;
+	return 0;
+}
+
+static void *dup_attr(const struct nlattr *a, size_t *len)
+{
+	void *p = malloc((size_t)nla_len(a));
+
+	if (p) {
+		memcpy(p, nla_data(a), (size_t)nla_len(a));
+		*len = (size_t)nla_len(a);
+	}
+	return p;
+}
+
+/* KHSM_A_WARNING may come many times, which genlmsg_parse() hides. */
+static int add_warnings(struct nl_msg *msg, struct khsm_world_result *res)
+{
+	struct nlattr *a;
+	int len, rem;
+
+	nla_for_each_attr(a, attrs_of(msg, &len), len, rem) {
+		char **w;
+
+		if (nla_type(a) != KHSM_A_WARNING)
+			continue;
+		w = realloc(res->warnings, (res->nwarnings + 1) * sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		res->warnings = w;
+		w[res->nwarnings] = strdup(nla_get_string(a));
+		if (!w[res->nwarnings])
+			return -ENOMEM;
+		res->nwarnings++;
+	}
+	return 0;
+}
+
+static int card_file_add(struct khsm_world_result *res, struct nlattr **tb)
+{
+	struct khsm_card_file *c;
+	uint8_t index;
+	size_t i;
+
+	if (!tb[KHSM_A_CARD_INDEX] || !tb[KHSM_A_CARD_FILE])
+		return -EPROTO;
+	index = nla_get_u8(tb[KHSM_A_CARD_INDEX]);
+	if (!index || index > KHSM_MAX_CARDS)
+		return -EPROTO;
+	for (i = 0; i < res->ncards; i++)
+		if (res->cards[i].index == index)
+			return -EPROTO;
+	c = realloc(res->cards, (res->ncards + 1) * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	res->cards = c;
+	c = &c[res->ncards];
+	memset(c, 0, sizeof(*c));
+	c->index = index;
+	c->data = dup_attr(tb[KHSM_A_CARD_FILE], &c->len);
+	if (!c->data)
+		return -ENOMEM;
+	res->ncards++;
+	return 0;
+}
+
+static int by_index(const void *a, const void *b)
+{
+	const struct khsm_card_file *x = a, *y = b;
+
+	return (int)x->index - (int)y->index;
+}
+
+static int card_files_parse(struct nlattr *cards, struct khsm_world_result *res)
+{
+	struct nlattr *tb[KHSM_A_CARD_MAX + 1];
+	struct nlattr *e;
+	int rem, ret;
+
+	nla_for_each_nested(e, cards, rem) {
+		if (nla_type(e) != KHSM_A_CARD_ENTRY)
+			continue;
+		if (nla_parse_nested(tb, KHSM_A_CARD_MAX, e, card_policy))
+			return -EPROTO;
+		ret = card_file_add(res, tb);
+		if (ret)
+			return ret;
+	}
+	if (res->ncards)
+		qsort(res->cards, res->ncards, sizeof(*res->cards), by_index);
+	return 0;
+}
+
+/*
+ * WORLD_NEW, ACS_REPLACE, WORLD_BIND and POLICY_SET all answer with a
+ * world file, and some with more; which are required is the caller's call.
+ */
+int khsm_world_result_parse(struct nl_msg *msg, struct khsm_world_result *res)
+{
+	struct nlattr *tb[KHSM_A_MAX + 1];
+	int ret;
+
+	ret = khsm_reply_parse(msg, tb);
+	if (ret)
+		return ret;
+	if (res->world_file)	/* one reply per request */
+		return -EPROTO;
+	if (tb[KHSM_A_WORLD_ID]) {
+		nla_memcpy(res->world_id, tb[KHSM_A_WORLD_ID], KHSM_WORLD_ID_LEN);
+		res->has_world_id = 1;
+	}
+	if (tb[KHSM_A_AUDIT_PUBKEY]) {
+		nla_memcpy(res->audit_pubkey, tb[KHSM_A_AUDIT_PUBKEY],
+			   KHSM_AUDIT_PUBKEY_LEN);
+		res->has_audit_pubkey = 1;
+	}
+	if (!tb[KHSM_A_WORLD_FILE])
+		return -EPROTO;
+	res->world_file = dup_attr(tb[KHSM_A_WORLD_FILE], &res->world_file_len);
+	if (!res->world_file)
+		return -ENOMEM;
+	if (tb[KHSM_A_CARDS]) {
+		ret = card_files_parse(tb[KHSM_A_CARDS], res);
+		if (ret)
+			return ret;
+	}
+	return add_warnings(msg, res);
+}
+
+KHSM_API void khsm_world_result_free(struct khsm_world_result *res)
+{
+	size_t i;
+
+	if (!res)
+		return;
+	free(res->world_file);
+	for (i = 0; i < res->ncards; i++)
+		free(res->cards[i].data);
+	free(res->cards);
+	for (i = 0; i < res->nwarnings; i++)
+		free(res->warnings[i]);
+	free(res->warnings);
+	memset(res, 0, sizeof(*res));
+}
+
+/* The one card CARD_INSERT read. */
+static int card_desc_parse(struct nlattr *cards, struct khsm_insert_result *res)
+{
+	struct nlattr *tb[KHSM_A_CARD_MAX + 1];
+	struct nlattr *e;
+	int rem, n = 0;
+
+	nla_for_each_nested(e, cards, rem) {
+		if (nla_type(e) != KHSM_A_CARD_ENTRY)
+			continue;
+		if (n++ || nla_parse_nested(tb, KHSM_A_CARD_MAX, e, card_policy))
+			return -EPROTO;
+		if (!tb[KHSM_A_CARD_INDEX])
+			return -EPROTO;
+		res->index = nla_get_u8(tb[KHSM_A_CARD_INDEX]);
+		if (tb[KHSM_A_CARD_K])
+			res->k = nla_get_u8(tb[KHSM_A_CARD_K]);
+		if (tb[KHSM_A_CARD_N])
+			res->n = nla_get_u8(tb[KHSM_A_CARD_N]);
+		if (tb[KHSM_A_CARD_NAME])
+			nla_strlcpy(res->card_name, tb[KHSM_A_CARD_NAME],
+				    sizeof(res->card_name));
+		if (tb[KHSM_A_CARD_SET_NAME])
+			nla_strlcpy(res->set_name, tb[KHSM_A_CARD_SET_NAME],
+				    sizeof(res->set_name));
+		if (tb[KHSM_A_CARD_SET_ID]) {
+			nla_memcpy(res->set_id, tb[KHSM_A_CARD_SET_ID],
+				   KHSM_SET_ID_LEN);
+			res->has_set_id = 1;
+		}
+	}
+	return n == 1 ? 0 : -EPROTO;
+}
+
+/* Entries past KHSM_QUORUM_MAX (tokens of a newer module) are dropped. */
+static int quorum_parse(struct nlattr *quorum, struct khsm_insert_result *res)
+{
+	struct nlattr *tb[KHSM_A_QUORUM_MAX + 1];
+	struct khsm_quorum *q;
+	struct nlattr *e;
+	int rem;
+
+	nla_for_each_nested(e, quorum, rem) {
+		if (nla_type(e) != KHSM_A_QUORUM_ENTRY)
+			continue;
+		if (nla_parse_nested(tb, KHSM_A_QUORUM_MAX, e, quorum_policy) ||
+		    !tb[KHSM_A_QUORUM_TOKEN] || !tb[KHSM_A_QUORUM_HAVE] ||
+		    !tb[KHSM_A_QUORUM_NEED])
+			return -EPROTO;
+		if (res->nquorum == KHSM_QUORUM_MAX)
+			continue;
+		q = &res->quorum[res->nquorum++];
+		q->token = nla_get_u32(tb[KHSM_A_QUORUM_TOKEN]);
+		q->have = nla_get_u8(tb[KHSM_A_QUORUM_HAVE]);
+		q->need = nla_get_u8(tb[KHSM_A_QUORUM_NEED]);
+		q->done = !!tb[KHSM_A_QUORUM_DONE];
+	}
+	return 0;
+}
+
+int khsm_insert_result_parse(struct nl_msg *msg, struct khsm_insert_result *res)
+{
+	struct nlattr *tb[KHSM_A_MAX + 1];
+	int ret;
+
+	ret = khsm_reply_parse(msg, tb);
+	if (ret)
+		return ret;
+	if (!tb[KHSM_A_CARDS])
+		return -EPROTO;
+	ret = card_desc_parse(tb[KHSM_A_CARDS], res);
+	if (!ret && tb[KHSM_A_QUORUM])
+		ret = quorum_parse(tb[KHSM_A_QUORUM], res);
+	return ret;
+}
+
+KHSM_API const struct khsm_quorum *
+khsm_insert_quorum(const struct khsm_insert_result *res, uint32_t token)
+{
+	uint32_t i;
+
+	for (i = 0; res && i < res->nquorum && i < KHSM_QUORUM_MAX; i++)
+		if (res->quorum[i].token == token)
+			return &res->quorum[i];
+	return NULL;
+}
+
+static void slot_fill(struct nlattr **tb, struct khsm_slot *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->number = nla_get_u8(tb[KHSM_A_SLOT_NUMBER]);
+	s->occupied = !!tb[KHSM_A_SLOT_OCCUPIED];
+	if (tb[KHSM_A_SLOT_CARD_INDEX])
+		s->card_index = nla_get_u8(tb[KHSM_A_SLOT_CARD_INDEX]);
+	if (tb[KHSM_A_SLOT_OWNER_PID])
+		s->owner_pid = nla_get_u32(tb[KHSM_A_SLOT_OWNER_PID]);
+	if (tb[KHSM_A_SLOT_CARD_NAME])
+		nla_strlcpy(s->card_name, tb[KHSM_A_SLOT_CARD_NAME],
+			    sizeof(s->card_name));
+	if (tb[KHSM_A_SLOT_SET_NAME])
+		nla_strlcpy(s->set_name, tb[KHSM_A_SLOT_SET_NAME],
+			    sizeof(s->set_name));
+}
+
+int khsm_slots_parse(struct nl_msg *msg, struct khsm_slot **slots,
+		     size_t *nslots)
+{
+	struct nlattr *top[KHSM_A_MAX + 1];
+	struct nlattr *tb[KHSM_A_SLOT_MAX + 1];
+	struct khsm_slot *s;
+	struct nlattr *e;
+	int rem, ret;
+
+	ret = khsm_reply_parse(msg, top);
+	if (ret)
+		return ret;
+	if (!top[KHSM_A_SLOTS])
+		return -EPROTO;
+	nla_for_each_nested(e, top[KHSM_A_SLOTS], rem) {
+		if (nla_type(e) != KHSM_A_SLOT_ENTRY)
+			continue;
+		if (nla_parse_nested(tb, KHSM_A_SLOT_MAX, e, slot_policy) ||
+		    !tb[KHSM_A_SLOT_NUMBER])
+			return -EPROTO;
+		s = realloc(*slots, (*nslots + 1) * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		*slots = s;
+		slot_fill(tb, &s[(*nslots)++]);
+	}
+	return 0;
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * khsmctl acs: the administrator card set. Authorise with it (the full
+ * quorum, which the module then holds for everyone until the NSO
+ * timeout), check one card and its passphrase, replace the set, and end
+ * the authorisation.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cards.h"
+
+static const struct option present_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	PRESENT_LONG_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A verb's options, or its help, or a usage error. -1: run it. */
+static int parse_or_usage(int argc, char *argv[], const char *cmd, int maxpos,
+			  struct verb_args *va, void (*usage)(FILE *f))
+{
+	char err[256];
+
+	switch (parse_verb_args(argc, argv, present_options, maxpos, va, err,
+				sizeof(err))) {
+	case PARSED_HELP:
+		usage(stdout);
+		return KHSMCTL_EXIT_OK;
+	case PARSED_BAD:
+		fail(cmd, "%s", err);
+		usage(stderr);
+		return KHSMCTL_EXIT_USAGE;
+	case PARSED_RUN:
+		break;
+	}
+	return -1;
+}
+
+static void authorise_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s acs authorise [--card FILE]...\n"
+		"           [--passphrase-fd FD | --passphrase-file FILE] [--slot N]\n"
+		"\n"
+		"Present ACS cards until the full ACS quorum is met. The module then\n"
+		"authorises security-officer commands, from any process, until the\n"
+		"NSO timeout or 'acs logout'. On a terminal, without --card, asks\n"
+		"for card files.\n"
+		"\n"
+		"  --card FILE             an ACS card (repeat, in order)\n"
+		"  --passphrase-fd FD      the Jth --card's passphrase on line J of FD\n"
+		"  --passphrase-file FILE  the same, from FILE\n"
+		"  --slot N                slot to present the cards in (default 0)\n",
+		PROG_NAME);
+}
+
+/* "authorised: acs, load-world (600 s left)" */
+static int print_authorised(struct khsm *h, const char *cmd)
+{
+	struct khsm_world_info wi;
+	const char *sep = "";
+	uint32_t t;
+	int err;
+
+	err = khsm_world_info(h, &wi);
+	if (err)
+		return report_error(cmd, h, err);
+	printf("authorised: ");
+	for (t = 0; t < 32; t++) {
+		if (wi.acs_auth & (1U << t)) {
+			printf("%s%s", sep, khsm_token_name(t));
+			sep = ", ";
+		}
+	}
+	printf("%s (%u s left)\n", *sep ? "" : "none",
+	       (wi.acs_auth_remaining_ms + 999) / 1000);
+	return 0;
+}
+
+static int acs_authorise(int argc, char *argv[])
+{
+	const char *cmd = "acs authorise";
+	struct presenter p = { .cmd = cmd, .token = KHSM_TOKEN_ACS };
+	struct verb_args va;
+	struct pp_source pp = { .fd = -1 };
+	int ret;
+
+	ret = parse_or_usage(argc, argv, cmd, 0, &va, authorise_usage);
+	if (ret >= 0)
+		return ret;
+	if (!va.present.ncards && !interactive()) {
+		fail(cmd, "not on a terminal: give --card");
+		return KHSMCTL_EXIT_USAGE;
+	}
+	p.slot = va.present.slot;
+	p.pp = &pp;
+	ret = harden_process(cmd) ?: open_control(cmd, &p.h);
+	if (ret)
+		goto out;
+	p.sec = secrets_alloc(cmd);
+	ret = p.sec ? pp_source_open(&pp, &va.present.pp, cmd) :
+	      KHSMCTL_EXIT_FAILED;
+	if (!ret)
+		ret = present_cards(&p, va.present.cards, va.present.ncards);
+	if (!ret)
+		ret = print_authorised(p.h, cmd);
+out:
+	pp_source_close(&pp);
+	secrets_free(p.sec);
+	khsm_close(p.h);
+	return ret;
+}
+
+static void verify_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s acs verify [--passphrase-fd FD | --passphrase-file FILE]\n"
+		"           [--slot N] CARD\n"
+		"\n"
+		"Check that CARD is a card of the loaded world's ACS and that its\n"
+		"passphrase is right, without counting it towards any quorum (a\n"
+		"card audit). Wrong passphrases count towards the retry delay.\n",
+		PROG_NAME);
+}
+
+static int verify_run(struct presenter *p, const char *path)
+{
+	struct khsm_insert_result res;
+	struct khsm_card_info ci;
+	uint8_t *data = NULL;
+	size_t len, pplen;
+	int ret, err;
+
+	ret = read_card_file(p->cmd, path, &data, &len, &ci);
+	if (ret)
+		return ret;
+	if (ci.has_passphrase) {
+		ret = pp_next(p->pp, p->cmd, "Passphrase: ", p->sec->pp, &pplen) ?:
+		      pp_stretch(p->cmd, ci.index, p->sec->pp, pplen, ci.pp_salt,
+				 ci.pbkdf2_iter, p->sec->key);
+		explicit_bzero(p->sec->pp, sizeof(p->sec->pp));
+		if (ret)
+			goto out;
+	}
+	err = khsm_card_insert(p->h, p->slot, data, len,
+			       ci.has_passphrase ? p->sec->key : NULL,
+			       KHSM_INSERT_VERIFY_ONLY, &res);
+	explicit_bzero(p->sec->key, sizeof(p->sec->key));
+	if (err) {
+		ret = report_error(p->cmd, p->h, err);
+		/* A wrong passphrase is the answer to the question, not a denial. */
+		if (err == -EACCES || err == -EAGAIN)
+			ret = KHSMCTL_EXIT_FAILED;
+		goto out;
+	}
+	printf("card %u '%s' of set '%s' (quorum %u of %u)\n", res.index,
+	       res.card_name, res.set_name, res.k, res.n);
+	printf("%s\n", ci.has_passphrase ? "passphrase ok" : "no passphrase");
+out:
+	free(data);
+	return ret;
+}
+
+static int acs_verify(int argc, char *argv[])
+{
+	const char *cmd = "acs verify";
+	struct presenter p = { .cmd = cmd };
+	struct pp_source pp = { .fd = -1 };
+	struct verb_args va;
+	int ret;
+
+	ret = parse_or_usage(argc, argv, cmd, 1, &va, verify_usage);
+	if (ret >= 0)
+		return ret;
+	if (va.npos != 1 || va.present.ncards) {
+		fail(cmd, "one CARD, and no --card");
+		verify_usage(stderr);
+		return KHSMCTL_EXIT_USAGE;
+	}
+	p.slot = va.present.slot;
+	p.pp = &pp;
+	ret = harden_process(cmd) ?: open_control(cmd, &p.h);
+	if (ret)
+		goto out;
+	p.sec = secrets_alloc(cmd);
+	ret = p.sec ? pp_source_open(&pp, &va.present.pp, cmd) :
+	      KHSMCTL_EXIT_FAILED;
+	if (!ret)
+		ret = verify_run(&p, va.pos[0]);
+out:
+	pp_source_close(&pp);
+	secrets_free(p.sec);
+	khsm_close(p.h);
+	return ret;
+}
+
+static void replace_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s acs replace [-K K] [-N N] [--load-quorum Q]\n"
+		"           [--key-recovery Q | --no-key-recovery] [--pp-recovery Q]\n"
+		"           [--card-dir DIR] [--card-name NAME]... [--card-holder TEXT]...\n"
+		"           [--passphrase-fd FD | --passphrase-file FILE | --no-passphrase]\n"
+		"           [--card FILE]... [--slot N] [--yes]\n"
+		"\n"
+		"Replace the ACS with a new set of N cards; the old cards stop working.\n"
+		"Needs the ACS quorum: present the old cards with --card, or run\n"
+		"'%s acs authorise' first. Writes the new cards, the world file and\n"
+		"the register. Passphrase lines: the new cards' first (line I for\n"
+		"card I), then one per --card. What is not given stays as it is;\n"
+		"quorums not given follow a new K. Recovery switches cannot change.\n",
+		PROG_NAME, PROG_NAME);
+}
+
+/*
+ * The module starts ACS_REPLACE from the world's options: what is not
+ * given stays, and quorums not given follow a new K. Start from them here
+ * too, so the checks and the number of cards are the module's.
+ */
+static int replace_options(struct ceremony *c, const struct cardset_args *a,
+			   struct khsm_world_options *rules,
+			   struct khsm_world_options *o)
+{
+	struct khsm_world_info wi;
+	char why[256];
+	int err;
+
+	err = khsm_world_info(c->h, &wi);
+	if (err)
+		return report_error(c->cmd, c->h, err);
+	if (wi.state != KHSM_WORLD_OPERATIONAL) {
+		fail(c->cmd, "the world is %s", khsm_world_state_name(wi.state));
+		return KHSMCTL_EXIT_FAILED;
+	}
+	*rules = wi.opts;
+	*o = wi.opts;
+	o->set = 0;
+	if (merge_options(o, &a->flags) ||
+	    khsm_world_options_check(o, why, sizeof(why))) {
+		fail(c->cmd, "%s", why);
+		return KHSMCTL_EXIT_USAGE;
+	}
+	if (a->nnames > o->acs_n || a->nholders > o->acs_n) {
+		fail(c->cmd, "more --card-name or --card-holder than the %u cards",
+		     o->acs_n);
+		return KHSMCTL_EXIT_USAGE;
+	}
+	c->n = o->acs_n;
+	return 0;
+}
+
+/* After the module switched sets, nothing can be undone: say what is lost. */
+static int replace_finish(struct ceremony *c, struct khsm_world_result *res)
+{
+	char *reg;
+	int ret;
+
+	print_warnings(res);
+	ret = ceremony_write_cards(c, res);
+	if (!ret)
+		ret = write_world_file(c->cmd, res);
+	if (ret) {
+		fail(c->cmd, "the module uses the new ACS already: keep this process's output, and replace the ACS again once the failure is fixed");
+		return ret;
+	}
+	reg = ceremony_register(c, res);
+	if (!reg || write_register(c->cmd, reg))
+		warn("the register was not saved; copy it from below");
+	ceremony_print(c, res, reg);
+	free(reg);
+	return 0;
+}
+
+static int replace_run(struct ceremony *c, const struct cardset_args *a,
+		       const struct khsm_world_options *o)
+{
+	struct khsm_world_result res;
+	unsigned int i;
+	int ret, err;
+
+	c->sec = secrets_alloc(c->cmd);
+	if (!c->sec)
+		return KHSMCTL_EXIT_FAILED;
+	/* New cards first: the authorisation then has its whole NSO timeout. */
+	ret = pp_source_open(&c->pp, &a->auth.pp, c->cmd) ?:
+	      ceremony_collect(c) ?:
+	      authorise(c->h, c->cmd, &a->auth, c->sec, &c->pp);
+	if (ret)
+		return ret;
+	err = khsm_acs_replace(c->h, o, c->sec->reqs, c->n, &res);
+	for (i = 0; i < c->n; i++)
+		explicit_bzero(c->sec->reqs[i].pp_key,
+			       sizeof(c->sec->reqs[i].pp_key));
+	if (err)
+		return report_acs_error(c->cmd, c->h, err);
+	ret = replace_finish(c, &res);
+	khsm_world_result_free(&res);
+	return ret;
+}
+
+static int acs_replace(int argc, char *argv[])
+{
+	const char *cmd = "acs replace";
+	struct khsm_world_options rules, opts;
+	struct ceremony c = { .cmd = cmd };
+	struct cardset_args a;
+	char err[256];
+	int ret;
+
+	switch (parse_cardset_args(argc, argv, CARDSET_REPLACE, &a, err,
+				   sizeof(err))) {
+	case PARSED_HELP:
+		replace_usage(stdout);
+		return KHSMCTL_EXIT_OK;
+	case PARSED_BAD:
+		fail(cmd, "%s", err);
+		replace_usage(stderr);
+		return KHSMCTL_EXIT_USAGE;
+	case PARSED_RUN:
+		break;
+	}
+	c.args = &a;
+	c.rules = &rules;
+	ret = harden_process(cmd) ?: open_control(cmd, &c.h) ?:
+	      kmdata_prepare(cmd) ?: replace_options(&c, &a, &rules, &opts);
+	if (!ret)
+		ret = replace_run(&c, &a, &opts);
+	ceremony_end(&c);
+	khsm_close(c.h);
+	return ret;
+}
+
+static int acs_logout(int argc, char *argv[])
+{
+	return simple_verb(argc, argv, "acs logout",
+			   "End the ACS authorisations now, for every process.",
+			   khsm_acs_logout);
+}
+
+static const struct verb acs_verbs[] = {
+	{ "authorise", acs_authorise, "Present the ACS quorum (until the NSO timeout)" },
+	{ "verify", acs_verify, "Check one card and its passphrase" },
+	{ "replace", acs_replace, "Replace the ACS with a new card set" },
+	{ "logout", acs_logout, "End the ACS authorisations" },
+};
+
+int acs_main(int argc, char *argv[])
+{
+	return run_verb("acs", acs_verbs, ARRAY_SIZE(acs_verbs), argc, argv);
+}

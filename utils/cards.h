@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * khsmctl: what the card ceremonies share: passphrase input, presenting
+ * cards until a quorum is met, creating a card set, and their arguments.
+ */
+#ifndef KHSMCTL_CARDS_H
+#define KHSMCTL_CARDS_H
+
+#include <getopt.h>
+
+#include "khsmctl.h"
+
+#define PP_MAX		4096	/* bytes of one passphrase */
+#define HOLDER_MAX	128	/* register text about a card's holder */
+
+/*
+ * Everything secret a ceremony holds, in one khsm_secure_alloc() block:
+ * the passphrase being read (and its confirmation), the key stretched from
+ * it, and the card requests, whose pp_key fields are secret too.
+ */
+struct secrets {
+	char pp[PP_MAX + 1];
+	char again[PP_MAX + 1];
+	uint8_t key[KHSM_PP_KEY_LEN];
+	struct khsm_card_req reqs[KHSM_MAX_CARDS];
+};
+
+struct secrets *secrets_alloc(const char *cmd);
+void secrets_free(struct secrets *s);
+
+/* --passphrase-fd, --passphrase-file, --no-passphrase */
+struct pp_opts {
+	int fd;			/* -1: not given */
+	const char *file;
+	bool none;
+};
+
+/*
+ * Where passphrases come from, one per card in the order the cards are
+ * handled: lines of a file or descriptor, or the terminal.
+ */
+struct pp_source {
+	int fd;			/* lines, or -1 */
+	bool own_fd;
+	bool none;		/* --no-passphrase */
+	bool tty;		/* no fd: ask on the terminal (stdin) */
+	unsigned int line;	/* lines read so far */
+	char what[96];		/* "--passphrase-file F", for messages */
+};
+
+/* The PBKDF2 behind every passphrase; tests put a stand-in here. */
+extern int (*pp_derive)(const char *pp, size_t len,
+			const uint8_t salt[KHSM_PP_SALT_LEN], uint32_t iter,
+			uint8_t out[KHSM_PP_KEY_LEN]);
+
+int pp_read_line(int fd, char *buf, size_t size, size_t *len);
+int pp_source_open(struct pp_source *s, const struct pp_opts *o,
+		   const char *cmd);
+void pp_source_close(struct pp_source *s);
+int pp_next(struct pp_source *s, const char *cmd, const char *prompt,
+	    char *buf, size_t *len);
+int pp_no_more_lines(struct pp_source *s, const char *cmd, char *buf);
+int pp_stretch(const char *cmd, unsigned int index, const char *pp, size_t len,
+	       const uint8_t salt[KHSM_PP_SALT_LEN], uint32_t iter,
+	       uint8_t key[KHSM_PP_KEY_LEN]);
+size_t utf8_chars(const char *s, size_t len);
+
+/* The terminal: stdin, when it is one. */
+bool interactive(void);
+int ask(const char *prompt, const char *def, char *buf, size_t size);
+bool confirm(const char *question);
+
+/* getopt_long() codes of the long options the card commands share. */
+enum {
+	OPT_CARD = 256,
+	OPT_SLOT,
+	OPT_PP_FD,
+	OPT_PP_FILE,
+	OPT_NO_PP,
+	OPT_LOAD_QUORUM,
+	OPT_KEY_RECOVERY,
+	OPT_NO_KEY_RECOVERY,
+	OPT_PP_RECOVERY,
+	OPT_NSO_TIMEOUT,
+	OPT_POLICY,
+	OPT_STRICT,
+	OPT_BIND_KEY,
+	OPT_CARD_DIR,
+	OPT_CARD_NAME,
+	OPT_CARD_HOLDER,
+	OPT_YES,
+	OPT_JSON,
+};
+
+#define PRESENT_LONG_OPTIONS						\
+	{ "card", required_argument, NULL, OPT_CARD },			\
+	{ "slot", required_argument, NULL, OPT_SLOT },			\
+	{ "passphrase-fd", required_argument, NULL, OPT_PP_FD },	\
+	{ "passphrase-file", required_argument, NULL, OPT_PP_FILE }
+
+/* Options of the commands that present cards. */
+struct present_args {
+	const char *cards[KHSM_MAX_CARDS];	/* --card FILE, in order */
+	size_t ncards;
+	struct pp_opts pp;
+	uint8_t slot;				/* --slot N, default 0 */
+};
+
+void present_args_init(struct present_args *a);
+int present_option(int opt, const char *arg, struct present_args *a,
+		   char *err, size_t errlen);
+int pp_opts_check(const struct pp_opts *o, char *err, size_t errlen);
+const char *getopt_culprit(char *argv[], char *buf, size_t size);
+
+/* Present cards in one slot, one after another, until @token's quorum. */
+struct presenter {
+	struct khsm *h;
+	const char *cmd;
+	uint32_t token;			/* enum khsm_acs_token */
+	uint8_t slot;
+	struct pp_source *pp;
+	struct secrets *sec;
+};
+
+int read_card_file(const char *cmd, const char *path, uint8_t **data,
+		   size_t *len, struct khsm_card_info *ci);
+int present_cards(struct presenter *p, const char *const *paths, size_t n);
+int authorise(struct khsm *h, const char *cmd, const struct present_args *a,
+	      struct secrets *sec, struct pp_source *pp);
+
+/* Options of "world new" and "acs replace". */
+enum cardset_cmd { CARDSET_NEW, CARDSET_REPLACE };
+
+struct cardset_args {
+	struct khsm_world_options flags;	/* .set: what was given */
+	const char *policy_file;
+	const char *card_dir;
+	const char *bind_spec;
+	const char *names[KHSM_MAX_CARDS];
+	size_t nnames;
+	const char *holders[KHSM_MAX_CARDS];
+	size_t nholders;
+	bool yes;
+	struct present_args auth;	/* replace: --card, --slot */
+};
+
+enum parsed { PARSED_RUN, PARSED_HELP, PARSED_BAD };
+
+/* Options of the other verbs: cards to present, a binding key, --json. */
+struct verb_args {
+	struct present_args present;
+	const char *bind_spec;
+	bool json;
+	const char *pos[2];		/* positional arguments */
+	int npos;
+};
+
+enum parsed parse_verb_args(int argc, char *argv[],
+			    const struct option *longopts, int maxpos,
+			    struct verb_args *va, char *err, size_t errlen);
+
+enum parsed parse_cardset_args(int argc, char *argv[], enum cardset_cmd cmd,
+			       struct cardset_args *a, char *err,
+			       size_t errlen);
+int merge_options(struct khsm_world_options *dst,
+		  const struct khsm_world_options *src);
+
+/* Creating a card set: what it asks, what it writes. */
+struct ceremony {
+	struct khsm *h;
+	const char *cmd;
+	const struct cardset_args *args;
+	const struct khsm_world_options *rules; /* passphrase rules, PBKDF2 */
+	unsigned int n;
+	struct secrets *sec;
+	struct pp_source pp;
+	char *paths[KHSM_MAX_CARDS];
+	char holders[KHSM_MAX_CARDS][HOLDER_MAX];
+	bool written[KHSM_MAX_CARDS];
+};
+
+int ceremony_collect(struct ceremony *c);
+int ceremony_write_cards(struct ceremony *c,
+			 const struct khsm_world_result *res);
+void ceremony_unwrite_cards(struct ceremony *c);
+void ceremony_print(const struct ceremony *c,
+		    const struct khsm_world_result *res, const char *register_text);
+char *ceremony_register(const struct ceremony *c,
+			const struct khsm_world_result *res);
+void ceremony_end(struct ceremony *c);
+
+/* The verbs' shared steps (world.c). */
+int read_policy(const char *cmd, const char *path,
+		struct khsm_world_options *opts);
+int parse_bind(const char *cmd, const char *spec, struct khsm_bind_key *bind);
+int with_acs(const char *cmd, const struct present_args *a,
+	     int (*fn)(struct khsm *h, const void *arg,
+		       struct khsm_world_result *res),
+	     const void *arg);
+int world_info_main(int argc, char *argv[]);
+void print_world_text(const struct khsm_world_info *wi);
+void print_world_json(const struct khsm_world_info *wi);
+
+/* kmdata files */
+int kmdata_prepare(const char *cmd);
+char *kmdata_path(const char *name);
+int write_world_file(const char *cmd, const struct khsm_world_result *res);
+int write_register(const char *cmd, const char *text);
+bool world_file_exists(void);
+void print_warnings(const struct khsm_world_result *res);
+
+#endif /* KHSMCTL_CARDS_H */
