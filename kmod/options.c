@@ -198,11 +198,10 @@ int khsm_opts_parse(const struct nlattr *nest, enum khsm_opts_mode mode,
 			return err;
 	}
 	parse_policy(o, tb);
-	if (mode != KHSM_OPTS_POLICY) {
-		err = parse_quorums(o, tb, extack);
-		if (err)
-			return err;
-	}
+	/* POLICY_SET parses them too, only to refuse a change. */
+	err = parse_quorums(o, tb, extack);
+	if (err)
+		return err;
 	if (mode != KHSM_OPTS_NEW &&
 	    (!o->quorum[KHSM_TOKEN_KEY_RECOVERY] !=
 		     !old.quorum[KHSM_TOKEN_KEY_RECOVERY] ||

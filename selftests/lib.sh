@@ -7,9 +7,11 @@ KHSMCTL=$KHSM_TOP/utils/khsmctl
 _ktap_n=0
 _ktap_failed=0
 
+# ktap_begin [N]: without N the plan is printed by ktap_end.
 ktap_begin() {
 	echo "TAP version 13"
-	echo "1..$1"
+	if [ $# -gt 0 ]; then echo "1..$1"; fi
+	_ktap_planned=$#
 }
 
 ok() {
@@ -47,6 +49,7 @@ check_fails() {
 }
 
 ktap_end() {
+	if [ "${_ktap_planned:-1}" -eq 0 ]; then echo "1..$_ktap_n"; fi
 	[ "$_ktap_failed" -eq 0 ]
 }
 

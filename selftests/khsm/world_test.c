@@ -441,7 +441,7 @@ TEST_F(world, world_file_damage_is_refused)
 	unload_any(&self->nl);
 	len = self->m.world_len;
 	copy = malloc(len);
-	for (i = 0; i < len; i += 7) {
+	for (i = 0; i < len; i++) {
 		memcpy(copy, self->m.world, len);
 		copy[i] ^= 0x10;
 		err = world_load(&self->nl, copy, len, NULL);
@@ -455,6 +455,10 @@ TEST_F(world, world_file_damage_is_refused)
 	}
 	for (i = 0; i < len; i += 64)
 		EXPECT_EQ(EBADMSG, world_load(&self->nl, self->m.world, i, NULL));
+	/* A format this module does not know is named as such. */
+	memcpy(copy, self->m.world, len);
+	((struct khsm_world_hdr *)copy)->version = 2;
+	EXPECT_EQ(EPROTONOSUPPORT, world_load(&self->nl, copy, len, NULL));
 	EXPECT_EQ(0, world_load(&self->nl, self->m.world, len, NULL));
 	EXPECT_EQ(0, insert(&self->nl, 0, &self->m.cards[0], -1));
 	EXPECT_EQ(KHSM_WORLD_OPERATIONAL, world_state(&self->nl));
@@ -689,6 +693,26 @@ TEST_F(world, ceremonies_load_back_from_k_cards)
 		/* K cards also met the full ACS quorum. */
 		EXPECT_EQ(0, policy_set_nso(&self->nl, 600));
 	}
+}
+
+TEST_F(world, policy_may_not_change_quorums)
+{
+	struct opts o = { .k = 1, .n = 1 };
+	struct opts change = { .lw = 1, .no_kr = 1 };
+	struct buf b = { .off = 0 };
+
+	ASSERT_EQ(0, world_new(&self->nl, &o, NULL, NULL, &self->m));
+	ASSERT_EQ(0, insert(&self->nl, 0, &self->m.cards[0], -1));
+	put_opts(&b, &change);
+	EXPECT_EQ(EINVAL, request(&self->nl, KHSM_CMD_POLICY_SET, &b));
+	TH_LOG("%s", self->nl.extack);
+	EXPECT_EQ(1, info_u32(&self->nl, KHSM_A_INFO_GENERATION));
+	/* The same values are not a change. */
+	b.off = 0;
+	change.no_kr = 0;
+	put_opts(&b, &change);
+	EXPECT_EQ(0, request(&self->nl, KHSM_CMD_POLICY_SET, &b));
+	EXPECT_EQ(2, info_u32(&self->nl, KHSM_A_INFO_GENERATION));
 }
 
 TEST_HARNESS_MAIN

@@ -78,7 +78,7 @@ enum khsm_acs_token {
 #define KHSM_PP_KEY_LEN		32	/* PBKDF2-HMAC-SHA256 output */
 #define KHSM_AUDIT_PUBKEY_LEN	65	/* uncompressed P-256 point */
 #define KHSM_FILE_MAX		16384	/* any world or card file */
-#define KHSM_BIND_DESC_MAX	256
+#define KHSM_BIND_DESC_MAX	256	/* binding key description, with the NUL */
 
 /*
  * DOC: Generic netlink control channel
@@ -98,6 +98,9 @@ enum khsm_acs_token {
  *               KHSM_A_INFO_SELFTEST_STATE    u32 (enum khsm_selftest_state)
  *               [KHSM_A_INFO_SELFTEST_REASON] string, when it failed
  *               KHSM_A_INFO_WORLD_STATE       u32 (enum khsm_world_state)
+ *               KHSM_A_INFO_SLOTS             u32
+ *               [KHSM_A_INFO_WORLD_ID]        while loading or loaded
+ *               [the other KHSM_A_INFO_* of the world]  once operational
  *
  * KHSM_CMD_WORLD_NEW (role: officer; no world loaded)
  *   request:  KHSM_A_WORLD_OPTS, KHSM_A_CARDS (N entries: INDEX, NAME,
@@ -145,12 +148,17 @@ enum khsm_acs_token {
  *
  * KHSM_CMD_ACS_REPLACE (role: officer; needs KHSM_TOKEN_ACS)
  *   request:  KHSM_A_WORLD_OPTS (ACS_K, ACS_N and quorums), KHSM_A_CARDS
- *   reply:    as WORLD_NEW (no AUDIT_PUBKEY change)
+ *   reply:    as WORLD_NEW (same world id and audit key)
+ *   Starts from the current options: quorums not given follow a new K;
+ *   the recovery switches are fixed (EINVAL if changed). The world file
+ *   key is rotated, the old cards stop working (EXDEV), the slots are
+ *   emptied and the ACS authorisations end.
  * KHSM_CMD_WORLD_BIND (role: officer; needs KHSM_TOKEN_ACS)
  *   request:  KHSM_A_BIND_KEY_TYPE, KHSM_A_BIND_KEY_DESC
  *   reply:    KHSM_A_WORLD_FILE
  * KHSM_CMD_POLICY_SET (role: officer; needs KHSM_TOKEN_ACS)
- *   request:  KHSM_A_WORLD_OPTS (quorums, if given, must equal the current)
+ *   request:  KHSM_A_WORLD_OPTS (quorums and recovery switches, if given,
+ *             must all equal the current ones: EINVAL otherwise)
  *   reply:    KHSM_A_WORLD_FILE, KHSM_A_WARNING...
  *   Without the authorisation: EACCES, and the extack names the quorum.
  *
@@ -227,7 +235,8 @@ enum khsm_info_flags {
  * @KHSM_A_INFO: nest of &enum khsm_info_attr (GET_INFO reply)
  * @KHSM_A_INFO_SECTIONS: u32 mask of &enum khsm_info_flags (GET_INFO request)
  * @KHSM_A_WORLD_OPTS: nest of &enum khsm_opt_attr: world options and policy
- * @KHSM_A_CARDS: nested array of %KHSM_A_CARD nests (&enum khsm_card_attr)
+ * @KHSM_A_CARDS: nested array of %KHSM_A_CARD_ENTRY nests (&enum
+ *	khsm_card_attr)
  * @KHSM_A_WORLD_FILE: binary, a world file (&struct khsm_world_hdr ...)
  * @KHSM_A_WORLD_ID: binary, %KHSM_WORLD_ID_LEN bytes
  * @KHSM_A_AUDIT_PUBKEY: binary, the world's audit public key
@@ -342,9 +351,9 @@ enum khsm_info_attr {
  *	passphrases [0]
  * @KHSM_A_OPT_RETRY_BASE_MS: u32, first delay after a wrong passphrase
  *	(1..3600000) [1000]; each further failure doubles it
- * @KHSM_A_OPT_RETRY_MAX_MS: u32, longest delay (>= base) [60000]
- * @KHSM_A_OPT_LOCKOUT: u32, failures that lock a card for good (0: never)
- *	[0]
+ * @KHSM_A_OPT_RETRY_MAX_MS: u32, longest delay (base..3600000) [60000]
+ * @KHSM_A_OPT_LOCKOUT: u32, failures that lock a card until the module is
+ *	reloaded (0: never) [0]
  * @KHSM_A_OPT_FORCED_AUDIT: u8 0/1, fail closed rather than lose audit
  *	records [0]
  * @KHSM_A_OPT_PBKDF2_ITER: u32, PBKDF2 iterations for new card passphrases
@@ -476,7 +485,8 @@ enum khsm_slot_attr {
  * cards), %KHSM_KEYSLOT_BIND under a key derived from a host binding key in
  * the kernel keyring.
  *
- * Card file: &struct khsm_card_hdr, then nonce (12) || AES-256-GCM
+ * Card file (@hdr_len + @body_len + 32 bytes): &struct khsm_card_hdr,
+ * then nonce (12) || AES-256-GCM
  * ciphertext of the card's shares || tag (16), under a card key derived
  * from the world's card secret, the card's identity and, when it has one,
  * its passphrase's PBKDF2-HMAC-SHA256 output (@pp_salt, @pbkdf2_iter);
