@@ -61,9 +61,9 @@ int khsm_hmac_sha256(const u8 *key, size_t key_len,
  * One GCM operation on a linear kmalloc'd copy: callers pass stack or
  * file buffers, and scatterlists must not point into the vmapped stack.
  */
-static int gcm_crypt(const u8 key[KHSM_KEY_LEN], const u8 *nonce,
-		     const u8 *aad, size_t aad_len, const u8 *in,
-		     size_t in_len, u8 *out, bool enc)
+int khsm_gcm_crypt(const u8 key[KHSM_KEY_LEN], const u8 *nonce,
+		   const u8 *aad, size_t aad_len, const u8 *in, size_t in_len,
+		   u8 *out, bool enc)
 {
 	size_t out_len = enc ? in_len + KHSM_GCM_TAG_LEN : in_len - KHSM_GCM_TAG_LEN;
 	size_t buf_len = aad_len + max(in_len, out_len);
@@ -119,8 +119,8 @@ int khsm_gcm_seal(const u8 key[KHSM_KEY_LEN], const u8 *aad, size_t aad_len,
 	err = khsm_rng_bytes(out, KHSM_GCM_NONCE_LEN);
 	if (err)
 		return err;
-	return gcm_crypt(key, out, aad, aad_len, in, len,
-			 out + KHSM_GCM_NONCE_LEN, true);
+	return khsm_gcm_crypt(key, out, aad, aad_len, in, len,
+			      out + KHSM_GCM_NONCE_LEN, true);
 }
 
 int khsm_gcm_open(const u8 key[KHSM_KEY_LEN], const u8 *aad, size_t aad_len,
@@ -128,6 +128,6 @@ int khsm_gcm_open(const u8 key[KHSM_KEY_LEN], const u8 *aad, size_t aad_len,
 {
 	if (len < KHSM_GCM_OVERHEAD)
 		return -EBADMSG;
-	return gcm_crypt(key, in, aad, aad_len, in + KHSM_GCM_NONCE_LEN,
-			 len - KHSM_GCM_NONCE_LEN, out, false);
+	return khsm_gcm_crypt(key, in, aad, aad_len, in + KHSM_GCM_NONCE_LEN,
+			      len - KHSM_GCM_NONCE_LEN, out, false);
 }

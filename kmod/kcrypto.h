@@ -23,6 +23,16 @@ int khsm_hmac_sha256(const u8 *key, size_t key_len,
 		     u8 out[KHSM_HMAC_LEN]);
 
 /*
+ * One AES-256-GCM operation with a 12-byte @nonce: encrypt @in_len bytes
+ * into @in_len + 16 (ciphertext || tag), or decrypt @in_len bytes
+ * (ciphertext || tag) into @in_len - 16, -EBADMSG on a wrong tag. The
+ * known-answer test at load runs exactly this.
+ */
+int khsm_gcm_crypt(const u8 key[KHSM_KEY_LEN], const u8 *nonce,
+		   const u8 *aad, size_t aad_len, const u8 *in, size_t in_len,
+		   u8 *out, bool enc);
+
+/*
  * Seal @len bytes of @in into @out as nonce || ciphertext || tag
  * (@len + KHSM_GCM_OVERHEAD bytes); open is the reverse, -EBADMSG when the
  * tag does not match (wrong key or tampered data). @in and @out may not
