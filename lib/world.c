@@ -117,24 +117,47 @@ static int world_result_reply(struct nl_msg *msg, void *arg)
 	return khsm_world_result_parse(msg, arg);
 }
 
-/* Send @msg, whose reply carries a world file; wipe and free @msg. */
-static int world_transact(struct khsm *h, struct nl_msg *msg,
-			  struct khsm_world_result *res)
+static struct nl_msg *request(struct khsm *h, uint8_t cmd, size_t size)
+{
+	return khsm_nl_request_size(h->family, cmd, KHSM_GENL_VERSION, size);
+}
+
+/*
+ * Start a command whose reply carries a world file: @res zeroed, then a
+ * request of @size bytes (0: a page) in @msg. -EINVAL if @arg, what the
+ * command needs, is NULL.
+ */
+static int world_request(struct khsm *h, uint8_t cmd, size_t size,
+			 const void *arg, struct khsm_world_result *res,
+			 struct nl_msg **msg)
 {
 	int ret;
 
-	ret = khsm_nl_transact(h, msg, world_result_reply, res);
+	if (!res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	ret = khsm_need_control(h);
+	if (ret || !arg)
+		return ret ?: -EINVAL;
+	*msg = request(h, cmd, size);
+	return *msg ? 0 : -ENOMEM;
+}
+
+/*
+ * Send @msg unless filling it failed (@ret), its reply into @res; wipe and
+ * free @msg.
+ */
+static int world_transact(struct khsm *h, struct nl_msg *msg, int ret,
+			  struct khsm_world_result *res)
+{
+	if (!ret)
+		ret = khsm_nl_transact(h, msg, world_result_reply, res);
 	if (!ret && !res->world_file)	/* ACKed without a reply */
 		ret = -EPROTO;
 	if (ret)
 		khsm_world_result_free(res);
 	khsm_nl_free_wiped(msg);
 	return ret;
-}
-
-static struct nl_msg *request(struct khsm *h, uint8_t cmd, size_t size)
-{
-	return khsm_nl_request_size(h->family, cmd, KHSM_GENL_VERSION, size);
 }
 
 /* WORLD_NEW and ACS_REPLACE differ only in the binding key. */
@@ -147,21 +170,11 @@ static int cardset_cmd(struct khsm *h, uint8_t cmd,
 	struct nl_msg *msg;
 	int ret;
 
-	if (!res)
-		return -EINVAL;
-	memset(res, 0, sizeof(*res));
-	ret = khsm_need_control(h);
-	if (ret || !opts)
-		return ret ?: -EINVAL;
-	msg = request(h, cmd, KHSM_REQ_MAX);
-	if (!msg)
-		return -ENOMEM;
-	ret = khsm_cardset_put(msg, opts, cards, ncards, bind);
-	if (ret) {
-		khsm_nl_free_wiped(msg);
+	ret = world_request(h, cmd, KHSM_REQ_MAX, opts, res, &msg);
+	if (ret)
 		return ret;
-	}
-	return world_transact(h, msg, res);
+	ret = khsm_cardset_put(msg, opts, cards, ncards, bind);
+	return world_transact(h, msg, ret, res);
 }
 
 KHSM_API int khsm_world_new(struct khsm *h,
@@ -189,21 +202,11 @@ KHSM_API int khsm_world_bind(struct khsm *h, const struct khsm_bind_key *bind,
 	struct nl_msg *msg;
 	int ret;
 
-	if (!res)
-		return -EINVAL;
-	memset(res, 0, sizeof(*res));
-	ret = khsm_need_control(h);
-	if (ret || !bind)
-		return ret ?: -EINVAL;
-	msg = request(h, KHSM_CMD_WORLD_BIND, 0);
-	if (!msg)
-		return -ENOMEM;
-	ret = put_bind(msg, bind);
-	if (ret) {
-		nlmsg_free(msg);
+	ret = world_request(h, KHSM_CMD_WORLD_BIND, 0, bind, res, &msg);
+	if (ret)
 		return ret;
-	}
-	return world_transact(h, msg, res);
+	ret = put_bind(msg, bind);
+	return world_transact(h, msg, ret, res);
 }
 
 KHSM_API int khsm_policy_set(struct khsm *h,
@@ -213,21 +216,11 @@ KHSM_API int khsm_policy_set(struct khsm *h,
 	struct nl_msg *msg;
 	int ret;
 
-	if (!res)
-		return -EINVAL;
-	memset(res, 0, sizeof(*res));
-	ret = khsm_need_control(h);
-	if (ret || !opts)
-		return ret ?: -EINVAL;
-	msg = request(h, KHSM_CMD_POLICY_SET, 0);
-	if (!msg)
-		return -ENOMEM;
-	ret = khsm_opts_put(msg, KHSM_A_WORLD_OPTS, opts);
-	if (ret) {
-		nlmsg_free(msg);
+	ret = world_request(h, KHSM_CMD_POLICY_SET, 0, opts, res, &msg);
+	if (ret)
 		return ret;
-	}
-	return world_transact(h, msg, res);
+	ret = khsm_opts_put(msg, KHSM_A_WORLD_OPTS, opts);
+	return world_transact(h, msg, ret, res);
 }
 
 struct load_reply {
