@@ -19,27 +19,6 @@ static const struct option present_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A verb's options, or its help, or a usage error. -1: run it. */
-static int parse_or_usage(int argc, char *argv[], const char *cmd, int maxpos,
-			  struct verb_args *va, void (*usage)(FILE *f))
-{
-	char err[256];
-
-	switch (parse_verb_args(argc, argv, present_options, maxpos, va, err,
-				sizeof(err))) {
-	case PARSED_HELP:
-		usage(stdout);
-		return KHSMCTL_EXIT_OK;
-	case PARSED_BAD:
-		fail(cmd, "%s", err);
-		usage(stderr);
-		return KHSMCTL_EXIT_USAGE;
-	case PARSED_RUN:
-		break;
-	}
-	return -1;
-}
-
 static void authorise_usage(FILE *f)
 {
 	fprintf(f,
@@ -87,9 +66,12 @@ static int acs_authorise(int argc, char *argv[])
 	struct presenter p = { .cmd = cmd, .token = KHSM_TOKEN_ACS };
 	struct verb_args va;
 	struct pp_source pp = { .fd = -1 };
+	char err[256];
 	int ret;
 
-	ret = parse_or_usage(argc, argv, cmd, 0, &va, authorise_usage);
+	ret = usage_or_run(parse_verb_args(argc, argv, present_options, 0, &va,
+					   err, sizeof(err)),
+			   cmd, err, authorise_usage);
 	if (ret >= 0)
 		return ret;
 	if (!va.present.ncards && !interactive()) {
@@ -171,9 +153,12 @@ static int acs_verify(int argc, char *argv[])
 	struct presenter p = { .cmd = cmd };
 	struct pp_source pp = { .fd = -1 };
 	struct verb_args va;
+	char err[256];
 	int ret;
 
-	ret = parse_or_usage(argc, argv, cmd, 1, &va, verify_usage);
+	ret = usage_or_run(parse_verb_args(argc, argv, present_options, 1, &va,
+					   err, sizeof(err)),
+			   cmd, err, verify_usage);
 	if (ret >= 0)
 		return ret;
 	if (va.npos != 1 || va.present.ncards) {
@@ -311,18 +296,11 @@ static int acs_replace(int argc, char *argv[])
 	char err[256];
 	int ret;
 
-	switch (parse_cardset_args(argc, argv, CARDSET_REPLACE, &a, err,
-				   sizeof(err))) {
-	case PARSED_HELP:
-		replace_usage(stdout);
-		return KHSMCTL_EXIT_OK;
-	case PARSED_BAD:
-		fail(cmd, "%s", err);
-		replace_usage(stderr);
-		return KHSMCTL_EXIT_USAGE;
-	case PARSED_RUN:
-		break;
-	}
+	ret = usage_or_run(parse_cardset_args(argc, argv, CARDSET_REPLACE, &a,
+					      err, sizeof(err)),
+			   cmd, err, replace_usage);
+	if (ret >= 0)
+		return ret;
 	c.args = &a;
 	c.rules = &rules;
 	ret = harden_process(cmd) ?: open_control(cmd, &c.h) ?:

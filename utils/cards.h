@@ -193,6 +193,8 @@ void ceremony_end(struct ceremony *c);
 int read_policy(const char *cmd, const char *path,
 		struct khsm_world_options *opts);
 int parse_bind(const char *cmd, const char *spec, struct khsm_bind_key *bind);
+int usage_or_run(enum parsed p, const char *cmd, const char *err,
+		 void (*usage)(FILE *f));
 int with_acs(const char *cmd, const struct present_args *a,
 	     int (*fn)(struct khsm *h, const void *arg,
 		       struct khsm_world_result *res),

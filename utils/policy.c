@@ -109,18 +109,11 @@ static int policy_load(int argc, char *argv[])
 	char err[256];
 	int ret;
 
-	switch (parse_verb_args(argc, argv, load_options, 1, &va, err,
-				sizeof(err))) {
-	case PARSED_HELP:
-		load_usage(stdout);
-		return KHSMCTL_EXIT_OK;
-	case PARSED_BAD:
-		fail(cmd, "%s", err);
-		load_usage(stderr);
-		return KHSMCTL_EXIT_USAGE;
-	case PARSED_RUN:
-		break;
-	}
+	ret = usage_or_run(parse_verb_args(argc, argv, load_options, 1, &va,
+					   err, sizeof(err)),
+			   cmd, err, load_usage);
+	if (ret >= 0)
+		return ret;
 	if (va.npos != 1) {
 		fail(cmd, "which policy FILE?");
 		load_usage(stderr);

@@ -77,18 +77,11 @@ static int slot_list(int argc, char *argv[])
 	size_t n = 0;
 	int ret, e;
 
-	switch (parse_verb_args(argc, argv, list_options, 0, &va, err,
-				sizeof(err))) {
-	case PARSED_HELP:
-		list_usage(stdout);
-		return KHSMCTL_EXIT_OK;
-	case PARSED_BAD:
-		fail(cmd, "%s", err);
-		list_usage(stderr);
-		return KHSMCTL_EXIT_USAGE;
-	case PARSED_RUN:
-		break;
-	}
+	ret = usage_or_run(parse_verb_args(argc, argv, list_options, 0, &va,
+					   err, sizeof(err)),
+			   cmd, err, list_usage);
+	if (ret >= 0)
+		return ret;
 	ret = open_control(cmd, &h);
 	if (ret)
 		goto out;

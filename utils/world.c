@@ -230,18 +230,11 @@ static int world_new(int argc, char *argv[])
 	char err[256];
 	int ret;
 
-	switch (parse_cardset_args(argc, argv, CARDSET_NEW, &a, err,
-				   sizeof(err))) {
-	case PARSED_HELP:
-		new_usage(stdout);
-		return KHSMCTL_EXIT_OK;
-	case PARSED_BAD:
-		fail(cmd, "%s", err);
-		new_usage(stderr);
-		return KHSMCTL_EXIT_USAGE;
-	case PARSED_RUN:
-		break;
-	}
+	ret = usage_or_run(parse_cardset_args(argc, argv, CARDSET_NEW, &a, err,
+					      sizeof(err)),
+			   cmd, err, new_usage);
+	if (ret >= 0)
+		return ret;
 	ret = new_options(cmd, &a, &opts) ?: parse_bind(cmd, a.bind_spec, &bind) ?:
 	      harden_process(cmd) ?: open_control(cmd, &c.h) ?:
 	      kmdata_prepare(cmd) ?: check_world_file(cmd, &a);
@@ -383,18 +376,11 @@ static int world_load(int argc, char *argv[])
 	size_t len;
 	int ret;
 
-	switch (parse_verb_args(argc, argv, load_options, 0, &va, err,
-				sizeof(err))) {
-	case PARSED_HELP:
-		load_usage(stdout);
-		return KHSMCTL_EXIT_OK;
-	case PARSED_BAD:
-		fail(cmd, "%s", err);
-		load_usage(stderr);
-		return KHSMCTL_EXIT_USAGE;
-	case PARSED_RUN:
-		break;
-	}
+	ret = usage_or_run(parse_verb_args(argc, argv, load_options, 0, &va,
+					   err, sizeof(err)),
+			   cmd, err, load_usage);
+	if (ret >= 0)
+		return ret;
 	if (!va.bind_spec && !va.present.ncards && !interactive()) {
 		fail(cmd, "not on a terminal: give --bind-key or --card");
 		return KHSMCTL_EXIT_USAGE;
@@ -476,18 +462,11 @@ static int world_bind(int argc, char *argv[])
 	char err[256];
 	int ret;
 
-	switch (parse_verb_args(argc, argv, bind_options, 0, &va, err,
-				sizeof(err))) {
-	case PARSED_HELP:
-		bind_usage(stdout);
-		return KHSMCTL_EXIT_OK;
-	case PARSED_BAD:
-		fail(cmd, "%s", err);
-		bind_usage(stderr);
-		return KHSMCTL_EXIT_USAGE;
-	case PARSED_RUN:
-		break;
-	}
+	ret = usage_or_run(parse_verb_args(argc, argv, bind_options, 0, &va,
+					   err, sizeof(err)),
+			   cmd, err, bind_usage);
+	if (ret >= 0)
+		return ret;
 	if (!va.bind_spec) {
 		fail(cmd, "--bind-key is needed");
 		bind_usage(stderr);
@@ -495,6 +474,27 @@ static int world_bind(int argc, char *argv[])
 	}
 	ret = parse_bind(cmd, va.bind_spec, &bind);
 	return ret ?: with_acs(cmd, &va.present, bind_call, &bind);
+}
+
+/*
+ * What a verb does with what its parser (@p, words in @err) made of its
+ * options: its help, or what is wrong and the usage. -1: run the verb.
+ */
+int usage_or_run(enum parsed p, const char *cmd, const char *err,
+		 void (*usage)(FILE *f))
+{
+	switch (p) {
+	case PARSED_HELP:
+		usage(stdout);
+		return KHSMCTL_EXIT_OK;
+	case PARSED_BAD:
+		fail(cmd, "%s", err);
+		usage(stderr);
+		return KHSMCTL_EXIT_USAGE;
+	case PARSED_RUN:
+		break;
+	}
+	return -1;
 }
 
 /* A verb without options: "world unload", "acs logout", "clear". */

@@ -302,18 +302,11 @@ int world_info_main(int argc, char *argv[])
 	char err[256];
 	int ret, e;
 
-	switch (parse_verb_args(argc, argv, info_options, 0, &va, err,
-				sizeof(err))) {
-	case PARSED_HELP:
-		info_usage(stdout);
-		return KHSMCTL_EXIT_OK;
-	case PARSED_BAD:
-		fail(cmd, "%s", err);
-		info_usage(stderr);
-		return KHSMCTL_EXIT_USAGE;
-	case PARSED_RUN:
-		break;
-	}
+	ret = usage_or_run(parse_verb_args(argc, argv, info_options, 0, &va,
+					   err, sizeof(err)),
+			   cmd, err, info_usage);
+	if (ret >= 0)
+		return ret;
 	ret = open_control(cmd, &h);
 	if (ret)
 		goto out;
