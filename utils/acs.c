@@ -63,9 +63,8 @@ static int print_authorised(struct khsm *h, const char *cmd)
 static int acs_authorise(int argc, char *argv[])
 {
 	const char *cmd = "acs authorise";
-	struct presenter p = { .cmd = cmd, .token = KHSM_TOKEN_ACS };
 	struct verb_args va;
-	struct pp_source pp = { .fd = -1 };
+	struct khsm *h = NULL;
 	char err[256];
 	int ret;
 
@@ -78,22 +77,10 @@ static int acs_authorise(int argc, char *argv[])
 		fail(cmd, "not on a terminal: give --card");
 		return KHSMCTL_EXIT_USAGE;
 	}
-	p.slot = va.present.slot;
-	p.pp = &pp;
-	ret = harden_process(cmd) ?: open_control(cmd, &p.h);
-	if (ret)
-		goto out;
-	p.sec = secrets_alloc(cmd);
-	ret = p.sec ? pp_source_open(&pp, &va.present.pp, cmd) :
-	      KHSMCTL_EXIT_FAILED;
-	if (!ret)
-		ret = present_cards(&p, va.present.cards, va.present.ncards);
-	if (!ret)
-		ret = print_authorised(p.h, cmd);
-out:
-	pp_source_close(&pp);
-	secrets_free(p.sec);
-	khsm_close(p.h);
+	ret = harden_process(cmd) ?: open_control(cmd, &h) ?:
+	      present_quorum(h, cmd, KHSM_TOKEN_ACS, &va.present) ?:
+	      print_authorised(h, cmd);
+	khsm_close(h);
 	return ret;
 }
 
@@ -114,17 +101,14 @@ static int verify_run(struct presenter *p, const char *path)
 	struct khsm_insert_result res;
 	struct khsm_card_info ci;
 	uint8_t *data = NULL;
-	size_t len, pplen;
+	size_t len;
 	int ret, err;
 
 	ret = read_card_file(p->cmd, path, &data, &len, &ci);
 	if (ret)
 		return ret;
 	if (ci.has_passphrase) {
-		ret = pp_next(p->pp, p->cmd, "Passphrase: ", p->sec->pp, &pplen) ?:
-		      pp_stretch(p->cmd, ci.index, p->sec->pp, pplen, ci.pp_salt,
-				 ci.pbkdf2_iter, p->sec->key);
-		explicit_bzero(p->sec->pp, sizeof(p->sec->pp));
+		ret = card_key(p, &ci, "Passphrase: ");
 		if (ret)
 			goto out;
 	}
@@ -150,9 +134,9 @@ out:
 static int acs_verify(int argc, char *argv[])
 {
 	const char *cmd = "acs verify";
-	struct presenter p = { .cmd = cmd };
-	struct pp_source pp = { .fd = -1 };
+	struct presenter p;
 	struct verb_args va;
+	struct khsm *h = NULL;
 	char err[256];
 	int ret;
 
@@ -166,20 +150,13 @@ static int acs_verify(int argc, char *argv[])
 		verify_usage(stderr);
 		return KHSMCTL_EXIT_USAGE;
 	}
-	p.slot = va.present.slot;
-	p.pp = &pp;
-	ret = harden_process(cmd) ?: open_control(cmd, &p.h);
-	if (ret)
-		goto out;
-	p.sec = secrets_alloc(cmd);
-	ret = p.sec ? pp_source_open(&pp, &va.present.pp, cmd) :
-	      KHSMCTL_EXIT_FAILED;
-	if (!ret)
-		ret = verify_run(&p, va.pos[0]);
-out:
-	pp_source_close(&pp);
-	secrets_free(p.sec);
-	khsm_close(p.h);
+	ret = harden_process(cmd) ?: open_control(cmd, &h);
+	if (!ret) {
+		ret = presenter_open(&p, h, cmd, 0, &va.present) ?:
+		      verify_run(&p, va.pos[0]);
+		presenter_close(&p);
+	}
+	khsm_close(h);
 	return ret;
 }
 

@@ -12,6 +12,30 @@
 
 #include "cards.h"
 
+/*
+ * A presenter on @h for @a's slot, with secrets and passphrases of its own
+ * (from @a's options). presenter_close() it whether this failed or not.
+ */
+int presenter_open(struct presenter *p, struct khsm *h, const char *cmd,
+		   uint32_t token, const struct present_args *a)
+{
+	*p = (struct presenter){
+		.h = h, .cmd = cmd, .token = token, .slot = a->slot,
+		.pp = &p->own_pp, .own_pp = { .fd = -1 },
+	};
+	p->sec = secrets_alloc(cmd);
+	if (!p->sec)
+		return KHSMCTL_EXIT_FAILED;
+	return pp_source_open(&p->own_pp, &a->pp, cmd);
+}
+
+void presenter_close(struct presenter *p)
+{
+	pp_source_close(&p->own_pp);	/* open or half-open */
+	secrets_free(p->sec);
+	p->sec = NULL;
+}
+
 /* Read @path and check it looks like a card, with a message if not. */
 int read_card_file(const char *cmd, const char *path, uint8_t **data,
 		   size_t *len, struct khsm_card_info *ci)
@@ -39,20 +63,16 @@ int read_card_file(const char *cmd, const char *path, uint8_t **data,
 	return 0;
 }
 
-/* Ask for the card's passphrase and stretch it into p->sec->key. */
-static int card_key(struct presenter *p, const struct khsm_card_info *ci)
+/* Ask for the card's passphrase (@prompt) and stretch it into p->sec->key. */
+int card_key(struct presenter *p, const struct khsm_card_info *ci,
+	     const char *prompt)
 {
 	struct secrets *s = p->sec;
-	char prompt[200];
 	size_t len;
 	int ret;
 
-	snprintf(prompt, sizeof(prompt), "Passphrase of card %u '%s' (%s): ",
-		 ci->index, ci->card_name, ci->set_name);
-	ret = pp_next(p->pp, p->cmd, prompt, s->pp, &len);
-	if (ret)
-		return ret;
-	ret = pp_stretch(p->cmd, ci->index, s->pp, len, ci->pp_salt,
+	ret = pp_next(p->pp, p->cmd, prompt, s->pp, &len) ?:
+	      pp_stretch(p->cmd, ci->index, s->pp, len, ci->pp_salt,
 			 ci->pbkdf2_iter, s->key);
 	explicit_bzero(s->pp, sizeof(s->pp));
 	return ret;
@@ -98,6 +118,7 @@ static int insert_one(struct presenter *p, const char *path, bool *done)
 	struct khsm_insert_result res;
 	struct khsm_card_info ci;
 	uint8_t *data = NULL;
+	char prompt[200];
 	size_t len, pplen;
 	int ret, err;
 
@@ -105,7 +126,10 @@ static int insert_one(struct presenter *p, const char *path, bool *done)
 	if (ret)
 		return ret;
 	if (ci.has_passphrase) {
-		ret = card_key(p, &ci);
+		snprintf(prompt, sizeof(prompt),
+			 "Passphrase of card %u '%s' (%s): ", ci.index,
+			 ci.card_name, ci.set_name);
+		ret = card_key(p, &ci, prompt);
 		if (ret)
 			goto out;
 	} else if (p->pp->fd >= 0) {
@@ -184,11 +208,28 @@ int present_cards(struct presenter *p, const char *const *paths, size_t n)
 }
 
 /*
+ * @a's cards (then, on a terminal, what the person names) on @h until
+ * @token's quorum is met, with secrets and passphrases of our own.
+ */
+int present_quorum(struct khsm *h, const char *cmd, uint32_t token,
+		   const struct present_args *a)
+{
+	struct presenter p;
+	int ret;
+
+	ret = presenter_open(&p, h, cmd, token, a) ?:
+	      present_cards(&p, a->cards, a->ncards);
+	presenter_close(&p);
+	return ret;
+}
+
+/*
  * --card FILE...: meet the full ACS quorum on @h before a command that
  * needs it. Without --card the command relies on an authorisation already
  * in force (khsmctl acs authorise), which the module holds for everyone
- * until the NSO timeout. Passphrases come from @pp if the caller has one
- * open (its lines go on where it stopped), else from @a's options.
+ * until the NSO timeout. A ceremony passes its @sec and @pp (its lines go
+ * on where it stopped); with NULL for both, they are our own, passphrases
+ * from @a's options.
  */
 int authorise(struct khsm *h, const char *cmd, const struct present_args *a,
 	      struct secrets *sec, struct pp_source *pp)
@@ -197,18 +238,10 @@ int authorise(struct khsm *h, const char *cmd, const struct present_args *a,
 		.h = h, .cmd = cmd, .token = KHSM_TOKEN_ACS, .slot = a->slot,
 		.sec = sec, .pp = pp,
 	};
-	struct pp_source own;
-	int ret = 0;
 
 	if (!a->ncards)
 		return 0;
-	if (!pp) {
-		ret = pp_source_open(&own, &a->pp, cmd);
-		p.pp = &own;
-	}
-	if (!ret)
-		ret = present_cards(&p, a->cards, a->ncards);
-	if (!pp)
-		pp_source_close(&own);	/* open or half-open */
-	return ret;
+	if (!sec || !pp)
+		return present_quorum(h, cmd, KHSM_TOKEN_ACS, a);
+	return present_cards(&p, a->cards, a->ncards);
 }

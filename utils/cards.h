@@ -118,13 +118,21 @@ struct presenter {
 	const char *cmd;
 	uint32_t token;			/* enum khsm_acs_token */
 	uint8_t slot;
-	struct pp_source *pp;
+	struct pp_source *pp;		/* &own_pp, or a ceremony's */
 	struct secrets *sec;
+	struct pp_source own_pp;	/* presenter_open()'s */
 };
 
+int presenter_open(struct presenter *p, struct khsm *h, const char *cmd,
+		   uint32_t token, const struct present_args *a);
+void presenter_close(struct presenter *p);
 int read_card_file(const char *cmd, const char *path, uint8_t **data,
 		   size_t *len, struct khsm_card_info *ci);
+int card_key(struct presenter *p, const struct khsm_card_info *ci,
+	     const char *prompt);
 int present_cards(struct presenter *p, const char *const *paths, size_t n);
+int present_quorum(struct khsm *h, const char *cmd, uint32_t token,
+		   const struct present_args *a);
 int authorise(struct khsm *h, const char *cmd, const struct present_args *a,
 	      struct secrets *sec, struct pp_source *pp);
 

@@ -302,28 +302,6 @@ static const struct option load_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int load_cards(struct khsm *h, const char *cmd,
-		      const struct present_args *a)
-{
-	struct presenter p = {
-		.h = h, .cmd = cmd, .token = KHSM_TOKEN_LOAD_WORLD,
-		.slot = a->slot,
-	};
-	struct pp_source pp;
-	int ret;
-
-	p.sec = secrets_alloc(cmd);
-	if (!p.sec)
-		return KHSMCTL_EXIT_FAILED;
-	p.pp = &pp;
-	ret = pp_source_open(&pp, &a->pp, cmd);
-	if (!ret)
-		ret = present_cards(&p, a->cards, a->ncards);
-	pp_source_close(&pp);
-	secrets_free(p.sec);
-	return ret;
-}
-
 /* "world ID STATE", once the module says so. */
 static int load_report(struct khsm *h, const char *cmd)
 {
@@ -358,7 +336,8 @@ static int load_run(const char *cmd, const struct verb_args *va,
 	}
 	/* Closing this connection would abandon the load: cards go here. */
 	if (state == KHSM_WORLD_LOADING)
-		ret = load_cards(h, cmd, &va->present);
+		ret = present_quorum(h, cmd, KHSM_TOKEN_LOAD_WORLD,
+				     &va->present);
 	if (!ret)
 		ret = load_report(h, cmd);
 out:
@@ -419,19 +398,13 @@ int with_acs(const char *cmd, const struct present_args *a,
 	     const void *arg)
 {
 	struct khsm_world_result res;
-	struct secrets *sec = NULL;
 	struct khsm *h = NULL;
 	int ret, err;
 
-	ret = harden_process(cmd) ?: open_control(cmd, &h);
+	ret = harden_process(cmd) ?: open_control(cmd, &h) ?:
+	      authorise(h, cmd, a, NULL, NULL);
 	if (ret)
 		goto out;
-	if (a->ncards) {
-		sec = secrets_alloc(cmd);
-		ret = sec ? authorise(h, cmd, a, sec, NULL) : KHSMCTL_EXIT_FAILED;
-		if (ret)
-			goto out;
-	}
 	err = fn(h, arg, &res);
 	if (err) {
 		ret = report_acs_error(cmd, h, err);
@@ -443,7 +416,6 @@ int with_acs(const char *cmd, const struct present_args *a,
 		printf("world file: %s/%s\n", kmdata_dir, KHSM_WORLD_FILE);
 	khsm_world_result_free(&res);
 out:
-	secrets_free(sec);
 	khsm_close(h);
 	return ret;
 }
