@@ -188,8 +188,7 @@ static int replace_options(struct ceremony *c, const struct cardset_args *a,
 			   struct khsm_world_options *o)
 {
 	struct khsm_world_info wi;
-	char why[256];
-	int err;
+	int ret, err;
 
 	err = khsm_world_info(c->h, &wi);
 	if (err)
@@ -201,65 +200,34 @@ static int replace_options(struct ceremony *c, const struct cardset_args *a,
 	*rules = wi.opts;
 	*o = wi.opts;
 	o->set = 0;
-	if (merge_options(o, &a->flags) ||
-	    khsm_world_options_check(o, why, sizeof(why))) {
-		fail(c->cmd, "%s", why);
-		return KHSMCTL_EXIT_USAGE;
-	}
-	if (a->nnames > o->acs_n || a->nholders > o->acs_n) {
-		fail(c->cmd, "more --card-name or --card-holder than the %u cards",
-		     o->acs_n);
-		return KHSMCTL_EXIT_USAGE;
-	}
-	c->n = o->acs_n;
-	return 0;
+	ret = apply_cardset_args(c->cmd, a, o);
+	if (!ret)
+		c->n = o->acs_n;
+	return ret;
 }
 
 /* After the module switched sets, nothing can be undone: say what is lost. */
-static int replace_finish(struct ceremony *c, struct khsm_world_result *res)
+static void replace_failed(struct ceremony *c)
 {
-	char *reg;
-	int ret;
-
-	print_warnings(res);
-	ret = ceremony_write_cards(c, res);
-	if (!ret)
-		ret = write_world_file(c->cmd, res);
-	if (ret) {
-		fail(c->cmd, "the module uses the new ACS already: keep this process's output, and replace the ACS again once the failure is fixed");
-		return ret;
-	}
-	reg = ceremony_register(c, res);
-	if (!reg || write_register(c->cmd, reg))
-		warn("the register was not saved; copy it from below");
-	ceremony_print(c, res, reg);
-	free(reg);
-	return 0;
+	fail(c->cmd, "the module uses the new ACS already: keep this process's output, and replace the ACS again once the failure is fixed");
 }
 
 static int replace_run(struct ceremony *c, const struct cardset_args *a,
 		       const struct khsm_world_options *o)
 {
 	struct khsm_world_result res;
-	unsigned int i;
 	int ret, err;
 
-	c->sec = secrets_alloc(c->cmd);
-	if (!c->sec)
-		return KHSMCTL_EXIT_FAILED;
 	/* New cards first: the authorisation then has its whole NSO timeout. */
-	ret = pp_source_open(&c->pp, &a->auth.pp, c->cmd) ?:
-	      ceremony_collect(c) ?:
+	ret = ceremony_collect(c) ?:
 	      authorise(c->h, c->cmd, &a->auth, c->sec, &c->pp);
 	if (ret)
 		return ret;
 	err = khsm_acs_replace(c->h, o, c->sec->reqs, c->n, &res);
-	for (i = 0; i < c->n; i++)
-		explicit_bzero(c->sec->reqs[i].pp_key,
-			       sizeof(c->sec->reqs[i].pp_key));
+	ceremony_wipe_keys(c);
 	if (err)
 		return report_acs_error(c->cmd, c->h, err);
-	ret = replace_finish(c, &res);
+	ret = ceremony_finish(c, &res, replace_failed);
 	khsm_world_result_free(&res);
 	return ret;
 }

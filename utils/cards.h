@@ -188,19 +188,18 @@ struct ceremony {
 };
 
 int ceremony_collect(struct ceremony *c);
-int ceremony_write_cards(struct ceremony *c,
-			 const struct khsm_world_result *res);
+void ceremony_wipe_keys(struct ceremony *c);
+int ceremony_finish(struct ceremony *c, const struct khsm_world_result *res,
+		    void (*failed)(struct ceremony *c));
 void ceremony_unwrite_cards(struct ceremony *c);
-void ceremony_print(const struct ceremony *c,
-		    const struct khsm_world_result *res, const char *register_text);
-char *ceremony_register(const struct ceremony *c,
-			const struct khsm_world_result *res);
 void ceremony_end(struct ceremony *c);
 
 /* The verbs' shared steps (world.c). */
 int read_policy(const char *cmd, const char *path,
 		struct khsm_world_options *opts);
 int parse_bind(const char *cmd, const char *spec, struct khsm_bind_key *bind);
+int apply_cardset_args(const char *cmd, const struct cardset_args *a,
+		       struct khsm_world_options *o);
 int usage_or_run(enum parsed p, const char *cmd, const char *err,
 		 void (*usage)(FILE *f));
 int with_acs(const char *cmd, const struct present_args *a,

@@ -263,14 +263,22 @@ out:
 }
 
 /*
- * Everything about each card, before anything is sent. Passphrase lines
- * left over are an error unless --card files follow them (acs replace).
+ * Everything about each card, before anything is sent, into the
+ * ceremony's secrets, with passphrases from its source (both opened here,
+ * closed by ceremony_end()). Passphrase lines left over are an error
+ * unless --card files follow them (acs replace).
  */
 int ceremony_collect(struct ceremony *c)
 {
 	unsigned int i;
 	int ret;
 
+	c->sec = secrets_alloc(c->cmd);
+	if (!c->sec)
+		return KHSMCTL_EXIT_FAILED;
+	ret = pp_source_open(&c->pp, &c->args->auth.pp, c->cmd);
+	if (ret)
+		return ret;
 	for (i = 0; i < c->n; i++) {
 		if (asking(c) || c->pp.tty)
 			fprintf(stderr, "Card %u of %u\n", i + 1, c->n);
@@ -325,9 +333,18 @@ static int write_card(const char *path, const struct khsm_card_file *f)
 	return ret;
 }
 
+/* The passphrase keys of the card requests, once the module has had them. */
+void ceremony_wipe_keys(struct ceremony *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n; i++)
+		explicit_bzero(c->sec->reqs[i].pp_key,
+			       sizeof(c->sec->reqs[i].pp_key));
+}
+
 /* Card files hold shares: 0600, whatever the umask. */
-int ceremony_write_cards(struct ceremony *c,
-			 const struct khsm_world_result *res)
+static int write_cards(struct ceremony *c, const struct khsm_world_result *res)
 {
 	unsigned int i;
 	int ret;
@@ -373,8 +390,8 @@ static void register_row(FILE *f, const struct ceremony *c, unsigned int i,
  * guidance), as text: tab-separated rows under '#' comments. NULL if out
  * of memory. The card files have been checked by check_cards().
  */
-char *ceremony_register(const struct ceremony *c,
-			const struct khsm_world_result *res)
+static char *register_text(const struct ceremony *c,
+			   const struct khsm_world_result *res)
 {
 	char wid[HEX_LEN(KHSM_WORLD_ID_LEN)], sid[HEX_LEN(KHSM_SET_ID_LEN)];
 	struct khsm_card_info ci;
@@ -404,9 +421,8 @@ char *ceremony_register(const struct ceremony *c,
 }
 
 /* What a ceremony made, on stdout (khsmctl(8) documents the format). */
-void ceremony_print(const struct ceremony *c,
-		    const struct khsm_world_result *res,
-		    const char *register_text)
+static void print_made(const struct ceremony *c,
+		       const struct khsm_world_result *res, const char *reg)
 {
 	char buf[HEX_LEN(KHSM_WORLD_ID_LEN)], fp[HEX_LEN(32)];
 	unsigned int i;
@@ -421,8 +437,35 @@ void ceremony_print(const struct ceremony *c,
 	printf("register: %s/%s\n", kmdata_dir, KHSM_ACS_REGISTER);
 	for (i = 0; i < c->n; i++)
 		printf("card %u: %s\n", i + 1, c->paths[i]);
-	if (register_text)
-		printf("\n%s", register_text);
+	if (reg)
+		printf("\n%s", reg);
+}
+
+/*
+ * The module's answer, onto disk and stdout: the card files and the world
+ * file, then the register and what was made. If the files cannot be
+ * written, @failed undoes or tells what it can, and the exit status is
+ * returned.
+ */
+int ceremony_finish(struct ceremony *c, const struct khsm_world_result *res,
+		    void (*failed)(struct ceremony *c))
+{
+	char *reg;
+	int ret;
+
+	print_warnings(res);
+	ret = write_cards(c, res) ?: write_world_file(c->cmd, res);
+	if (ret) {
+		failed(c);
+		return ret;
+	}
+	/* The world is safe now; a lost register is printed below anyway. */
+	reg = register_text(c, res);
+	if (!reg || write_register(c->cmd, reg))
+		warn("the register was not saved; copy it from below");
+	print_made(c, res, reg);
+	free(reg);
+	return 0;
 }
 
 void ceremony_end(struct ceremony *c)

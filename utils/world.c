@@ -82,19 +82,15 @@ int read_policy(const char *cmd, const char *path,
 	return ret ? KHSMCTL_EXIT_USAGE : 0;
 }
 
-/* Defaults, then the policy file, then the command line. */
-static int new_options(const char *cmd, const struct cardset_args *a,
+/*
+ * "world new" and "acs replace": the command line's options over @o,
+ * checked, and no more card names or holders than cards.
+ */
+int apply_cardset_args(const char *cmd, const struct cardset_args *a,
 		       struct khsm_world_options *o)
 {
 	char why[256];
-	int ret;
 
-	khsm_world_options_init(o);
-	if (a->policy_file) {
-		ret = read_policy(cmd, a->policy_file, o);
-		if (ret)
-			return ret;
-	}
 	if (merge_options(o, &a->flags) ||
 	    khsm_world_options_check(o, why, sizeof(why))) {
 		fail(cmd, "%s", why);
@@ -106,6 +102,21 @@ static int new_options(const char *cmd, const struct cardset_args *a,
 		return KHSMCTL_EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* Defaults, then the policy file, then the command line. */
+static int new_options(const char *cmd, const struct cardset_args *a,
+		       struct khsm_world_options *o)
+{
+	int ret;
+
+	khsm_world_options_init(o);
+	if (a->policy_file) {
+		ret = read_policy(cmd, a->policy_file, o);
+		if (ret)
+			return ret;
+	}
+	return apply_cardset_args(cmd, a, o);
 }
 
 int parse_bind(const char *cmd, const char *spec, struct khsm_bind_key *bind)
@@ -168,54 +179,20 @@ static void undo_new(struct ceremony *c)
 			PROG_NAME);
 }
 
-static void wipe_keys(struct ceremony *c)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->n; i++)
-		explicit_bzero(c->sec->reqs[i].pp_key,
-			       sizeof(c->sec->reqs[i].pp_key));
-}
-
-/* The module's answer, onto disk and stdout. */
-static int new_finish(struct ceremony *c, struct khsm_world_result *res)
-{
-	char *reg;
-	int ret;
-
-	print_warnings(res);
-	ret = ceremony_write_cards(c, res) ?: write_world_file(c->cmd, res);
-	if (ret) {
-		undo_new(c);
-		return ret;
-	}
-	/* The world is safe now; a lost register is printed below anyway. */
-	reg = ceremony_register(c, res);
-	if (!reg || write_register(c->cmd, reg))
-		warn("the register was not saved; copy it from below");
-	ceremony_print(c, res, reg);
-	free(reg);
-	return 0;
-}
-
 static int new_run(struct ceremony *c, const struct khsm_world_options *o,
 		   const struct khsm_bind_key *bind)
 {
 	struct khsm_world_result res;
 	int ret, err;
 
-	c->sec = secrets_alloc(c->cmd);
-	if (!c->sec)
-		return KHSMCTL_EXIT_FAILED;
-	ret = pp_source_open(&c->pp, &c->args->auth.pp, c->cmd) ?:
-	      ceremony_collect(c) ?: confirm_new(c->args, o);
+	ret = ceremony_collect(c) ?: confirm_new(c->args, o);
 	if (ret)
 		return ret;
 	err = khsm_world_new(c->h, o, c->sec->reqs, c->n, bind, &res);
-	wipe_keys(c);
+	ceremony_wipe_keys(c);
 	if (err)
 		return report_error(c->cmd, c->h, err);
-	ret = new_finish(c, &res);
+	ret = ceremony_finish(c, &res, undo_new);
 	khsm_world_result_free(&res);
 	return ret;
 }
