@@ -50,23 +50,33 @@ static const struct {
 	{ KHSM_A_OPT_PR_QUORUM, "passphrase-recovery.quorum" },
 };
 
+/* The loaded world's info, its options with it; else say why not. */
+static int loaded_world(const char *cmd, struct khsm *h,
+			struct khsm_world_info *wi)
+{
+	int err;
+
+	err = khsm_world_info(h, wi);
+	if (err)
+		return report_error(cmd, h, err);
+	if (!(wi->present & KHSM_INFO_BIT(KHSM_A_INFO_WORLD_OPTS))) {
+		fail(cmd, "no world loaded (the world is %s)",
+		     khsm_world_state_name(wi->state));
+		return KHSMCTL_EXIT_FAILED;
+	}
+	return 0;
+}
+
 static int world_options(const char *cmd, struct khsm_world_options *o)
 {
 	struct khsm_world_info wi;
 	struct khsm *h = NULL;
-	int ret, err;
+	int ret;
 
 	ret = open_control(cmd, &h);
 	if (ret)
 		return ret;
-	err = khsm_world_info(h, &wi);
-	if (err)
-		ret = report_error(cmd, h, err);
-	else if (!(wi.present & KHSM_INFO_BIT(KHSM_A_INFO_WORLD_OPTS))) {
-		fail(cmd, "no world loaded (the world is %s)",
-		     khsm_world_state_name(wi.state));
-		ret = KHSMCTL_EXIT_FAILED;
-	}
+	ret = loaded_world(cmd, h, &wi);
 	*o = wi.opts;
 	khsm_close(h);
 	return ret;
@@ -146,31 +156,19 @@ static int policy_show(int argc, char *argv[])
 	char id[HEX_LEN(KHSM_WORLD_ID_LEN)];
 	struct khsm_world_info wi;
 	struct khsm *h = NULL;
-	int ret, err;
+	int ret;
 
 	if (argc > 1) {
 		ret = strcmp(argv[1], "-h") && strcmp(argv[1], "--help");
 		show_usage(ret ? stderr : stdout);
 		return ret ? KHSMCTL_EXIT_USAGE : KHSMCTL_EXIT_OK;
 	}
-	ret = open_control(cmd, &h);
-	if (ret)
-		goto out;
-	err = khsm_world_info(h, &wi);
-	if (err) {
-		ret = report_error(cmd, h, err);
-		goto out;
+	ret = open_control(cmd, &h) ?: loaded_world(cmd, h, &wi);
+	if (!ret) {
+		printf("# khsm policy of world %s, generation %u\n",
+		       hex(id, wi.world_id, sizeof(wi.world_id)), wi.generation);
+		khsm_policy_format(&wi.opts, stdout);
 	}
-	if (!(wi.present & KHSM_INFO_BIT(KHSM_A_INFO_WORLD_OPTS))) {
-		fail(cmd, "no world loaded (the world is %s)",
-		     khsm_world_state_name(wi.state));
-		ret = KHSMCTL_EXIT_FAILED;
-		goto out;
-	}
-	printf("# khsm policy of world %s, generation %u\n",
-	       hex(id, wi.world_id, sizeof(wi.world_id)), wi.generation);
-	khsm_policy_format(&wi.opts, stdout);
-out:
 	khsm_close(h);
 	return ret;
 }
