@@ -130,9 +130,7 @@ static long khsm_fops_ioctl(struct file *filp, unsigned int cmd,
 static int khsm_fops_open(struct inode *inode, struct file *filp)
 {
 	/* Namespaced root is not the host's root: keep keys out of reach. */
-	if (!khsm_caller_in_init_userns())
-		return -EPERM;
-	return 0;
+	return khsm_check_open();
 }
 
 static const struct file_operations khsm_fops = {

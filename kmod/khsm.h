@@ -42,6 +42,8 @@ extern int khsm_gid;
 bool khsm_caller_in_init_userns(void);
 int khsm_check_nl_role(const struct sk_buff *skb, enum khsm_role role,
 		       struct netlink_ext_ack *extack);
+int khsm_check_open(void);
+void khsm_priv_set_policy(u32 operator_gid, u32 user_gid);
 
 /* selftest.c: known-answer tests of the kernel crypto khsm relies on */
 int khsm_selftest_run(void);

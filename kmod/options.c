@@ -5,6 +5,8 @@
  * the world file's on-disk form.
  */
 #include <linux/kernel.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 #include <net/genetlink.h>
 
 #include "khsm.h"
@@ -40,6 +42,10 @@ const struct nla_policy khsm_opts_policy[KHSM_A_OPT_MAX + 1] = {
 	[KHSM_A_OPT_FORCED_AUDIT]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[KHSM_A_OPT_PBKDF2_ITER]	= NLA_POLICY_FULL_RANGE(NLA_U32, &pbkdf2_range),
 	[KHSM_A_OPT_STRICT]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[KHSM_A_OPT_PROTECTIONS]	= NLA_POLICY_MASK(NLA_U32, KHSM_PROTECT__ALL),
+	[KHSM_A_OPT_MECHANISMS]		= NLA_POLICY_MASK(NLA_U32, KHSM_MECH__ALL),
+	[KHSM_A_OPT_OPERATOR_GID]	= { .type = NLA_U32 },
+	[KHSM_A_OPT_USER_GID]		= { .type = NLA_U32 },
 };
 
 void khsm_opts_defaults(struct khsm_opts *o)
@@ -54,6 +60,8 @@ void khsm_opts_defaults(struct khsm_opts *o)
 	o->retry_base_ms = 1000;
 	o->retry_max_ms = 60000;
 	o->pbkdf2_iter = 200000;
+	o->protections = KHSM_PROTECT__ALL;
+	o->mechanisms = KHSM_MECH__ALL;
 }
 
 static void set_flag(struct khsm_opts *o, struct nlattr **tb, int attr,
@@ -82,6 +90,14 @@ static void parse_policy(struct khsm_opts *o, struct nlattr **tb)
 		o->lockout = nla_get_u32(tb[KHSM_A_OPT_LOCKOUT]);
 	if (tb[KHSM_A_OPT_PBKDF2_ITER])
 		o->pbkdf2_iter = nla_get_u32(tb[KHSM_A_OPT_PBKDF2_ITER]);
+	if (tb[KHSM_A_OPT_PROTECTIONS])
+		o->protections = nla_get_u32(tb[KHSM_A_OPT_PROTECTIONS]);
+	if (tb[KHSM_A_OPT_MECHANISMS])
+		o->mechanisms = nla_get_u32(tb[KHSM_A_OPT_MECHANISMS]);
+	if (tb[KHSM_A_OPT_OPERATOR_GID])
+		o->operator_gid = nla_get_u32(tb[KHSM_A_OPT_OPERATOR_GID]);
+	if (tb[KHSM_A_OPT_USER_GID])
+		o->user_gid = nla_get_u32(tb[KHSM_A_OPT_USER_GID]);
 	set_flag(o, tb, KHSM_A_OPT_PP_SHORT_REFUSE, KHSM_WORLD_F_PP_SHORT_REFUSE);
 	set_flag(o, tb, KHSM_A_OPT_FORCED_AUDIT, KHSM_WORLD_F_FORCED_AUDIT);
 	set_flag(o, tb, KHSM_A_OPT_STRICT, KHSM_WORLD_F_STRICT);
@@ -156,6 +172,16 @@ static int check_invariants(const struct khsm_opts *o,
 	if (o->retry_max_ms < o->retry_base_ms) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "the longest retry delay is shorter than the first");
+		return -EINVAL;
+	}
+	if (!o->protections || !o->mechanisms) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "allow at least one protection and one mechanism");
+		return -EINVAL;
+	}
+	if (!gid_valid(make_kgid(&init_user_ns, o->operator_gid)) ||
+	    !gid_valid(make_kgid(&init_user_ns, o->user_gid))) {
+		NL_SET_ERR_MSG_MOD(extack, "not a valid group id");
 		return -EINVAL;
 	}
 	return 0;
@@ -245,6 +271,10 @@ void khsm_opts_to_disk(const struct khsm_opts *o, struct khsm_world_opts *d)
 	d->retry_max_ms = cpu_to_le32(o->retry_max_ms);
 	d->lockout = cpu_to_le32(o->lockout);
 	d->pbkdf2_iter = cpu_to_le32(o->pbkdf2_iter);
+	d->protections = cpu_to_le32(o->protections);
+	d->mechanisms = cpu_to_le32(o->mechanisms);
+	d->operator_gid = cpu_to_le32(o->operator_gid);
+	d->user_gid = cpu_to_le32(o->user_gid);
 }
 
 int khsm_opts_from_disk(const struct khsm_world_opts *d, struct khsm_opts *o)
@@ -263,8 +293,13 @@ int khsm_opts_from_disk(const struct khsm_world_opts *d, struct khsm_opts *o)
 	o->retry_max_ms = le32_to_cpu(d->retry_max_ms);
 	o->lockout = le32_to_cpu(d->lockout);
 	o->pbkdf2_iter = le32_to_cpu(d->pbkdf2_iter);
+	o->protections = le32_to_cpu(d->protections);
+	o->mechanisms = le32_to_cpu(d->mechanisms);
+	o->operator_gid = le32_to_cpu(d->operator_gid);
+	o->user_gid = le32_to_cpu(d->user_gid);
 	if (memchr_inv(d->__reserved0, 0, sizeof(d->__reserved0)) ||
-	    memchr_inv(d->__reserved, 0, sizeof(d->__reserved)) ||
+	    (o->protections & ~KHSM_PROTECT__ALL) ||
+	    (o->mechanisms & ~KHSM_MECH__ALL) ||
 	    o->nso_timeout < nso_range.min || o->nso_timeout > nso_range.max ||
 	    o->retry_base_ms < 1 || o->retry_max_ms < o->retry_base_ms)
 		return -EBADMSG;
@@ -302,7 +337,11 @@ int khsm_opts_put(struct sk_buff *msg, int attrtype, const struct khsm_opts *o)
 	    nla_put_u32(msg, KHSM_A_OPT_LOCKOUT, o->lockout) ||
 	    put_flag(msg, KHSM_A_OPT_FORCED_AUDIT, o, KHSM_WORLD_F_FORCED_AUDIT) ||
 	    nla_put_u32(msg, KHSM_A_OPT_PBKDF2_ITER, o->pbkdf2_iter) ||
-	    put_flag(msg, KHSM_A_OPT_STRICT, o, KHSM_WORLD_F_STRICT)) {
+	    put_flag(msg, KHSM_A_OPT_STRICT, o, KHSM_WORLD_F_STRICT) ||
+	    nla_put_u32(msg, KHSM_A_OPT_PROTECTIONS, o->protections) ||
+	    nla_put_u32(msg, KHSM_A_OPT_MECHANISMS, o->mechanisms) ||
+	    nla_put_u32(msg, KHSM_A_OPT_OPERATOR_GID, o->operator_gid) ||
+	    nla_put_u32(msg, KHSM_A_OPT_USER_GID, o->user_gid)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}

@@ -22,6 +22,10 @@ struct khsm_opts {
 	u32 retry_max_ms;
 	u32 lockout;
 	u32 pbkdf2_iter;
+	u32 protections;		/* 1 << enum khsm_protection */
+	u32 mechanisms;			/* 1 << enum khsm_mech */
+	u32 operator_gid;		/* 0: the gid module parameter */
+	u32 user_gid;			/* 0: the device node decides */
 };
 
 /* What a request may change, relative to the options it starts from. */

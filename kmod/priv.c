@@ -21,21 +21,43 @@
 int khsm_gid = -1;
 module_param_named(gid, khsm_gid, int, 0444);
 MODULE_PARM_DESC(gid,
-		 "numeric gid of the khsm operator group (default -1: none, only CAP_SYS_ADMIN may use the control channel)");
+		 "numeric gid of the khsm operator group until a world's policy names one (default -1: none, only CAP_SYS_ADMIN may use the control channel)");
+
+/*
+ * The loaded world's policy may name the operator and user groups; they
+ * are read on every request without the control lock, so world.c
+ * publishes them here whenever the world or its policy changes.
+ */
+static atomic_t policy_operator_gid = ATOMIC_INIT(0);
+static atomic_t policy_user_gid = ATOMIC_INIT(0);
+
+void khsm_priv_set_policy(u32 operator_gid, u32 user_gid)
+{
+	atomic_set(&policy_operator_gid, operator_gid);
+	atomic_set(&policy_user_gid, user_gid);
+}
+
+/* -1: no operator group at all */
+static long operator_gid(void)
+{
+	u32 gid = atomic_read(&policy_operator_gid);
+
+	return gid ? gid : khsm_gid;
+}
 
 bool khsm_caller_in_init_userns(void)
 {
 	return current_user_ns() == &init_user_ns;
 }
 
-static bool cred_in_khsm_group(const struct cred *cred)
+static bool cred_in_group(const struct cred *cred, long gid)
 {
 	kgid_t kgid;
 	int i;
 
-	if (khsm_gid < 0)
+	if (gid < 0)
 		return false;
-	kgid = make_kgid(&init_user_ns, khsm_gid);
+	kgid = make_kgid(&init_user_ns, gid);
 	if (!gid_valid(kgid))
 		return false;
 	if (gid_eq(cred->egid, kgid))
@@ -59,8 +81,10 @@ static bool nl_in_khsm_group(const struct sk_buff *skb)
 {
 	const struct cred *opener = nl_sender_file_cred(skb);
 
-	return opener && cred_in_khsm_group(opener) &&
-	       cred_in_khsm_group(current_cred());
+	long gid = operator_gid();
+
+	return opener && cred_in_group(opener, gid) &&
+	       cred_in_group(current_cred(), gid);
 }
 
 int khsm_check_nl_role(const struct sk_buff *skb, enum khsm_role role,
@@ -82,6 +106,24 @@ int khsm_check_nl_role(const struct sk_buff *skb, enum khsm_role role,
 	if (nl_in_khsm_group(skb))
 		return 0;
 	NL_SET_ERR_MSG_MOD(extack,
-			   "caller is not in the khsm group (module parameter gid)");
+			   "caller is not in the khsm group (the policy's operator group, else module parameter gid)");
+	return -EPERM;
+}
+
+/*
+ * Opening /dev/khsm: the device node's permissions come first; a policy
+ * that names a user group narrows them further to that group, the
+ * operator group and CAP_SYS_ADMIN.
+ */
+int khsm_check_open(void)
+{
+	const struct cred *cred = current_cred();
+	u32 user_gid = atomic_read(&policy_user_gid);
+
+	if (!khsm_caller_in_init_userns())
+		return -EPERM;
+	if (!user_gid || capable(CAP_SYS_ADMIN) ||
+	    cred_in_group(cred, user_gid) || cred_in_group(cred, operator_gid()))
+		return 0;
 	return -EPERM;
 }

@@ -39,6 +39,17 @@ enum khsm_world_state khsm_world_state_locked(void)
 	return khsm_world ? khsm_world->state : KHSM_WORLD_UNINITIALISED;
 }
 
+/* The groups the policy names take effect for every later request. */
+static void world_publish(void)
+{
+	const struct khsm_world *w = khsm_world;
+
+	if (w && w->state == KHSM_WORLD_OPERATIONAL)
+		khsm_priv_set_policy(w->opts.operator_gid, w->opts.user_gid);
+	else
+		khsm_priv_set_policy(0, 0);
+}
+
 static void world_free(struct khsm_world *w)
 {
 	kfree_sensitive(w);
@@ -222,6 +233,7 @@ int khsm_world_create(const struct khsm_opts *opts,
 	}
 	w->state = KHSM_WORLD_OPERATIONAL;
 	khsm_world = w;
+	world_publish();
 	return 0;
 }
 
@@ -335,6 +347,7 @@ int khsm_world_load(const u8 *file, size_t len,
 		w->loading_portid = portid;
 	}
 	khsm_world = w;
+	world_publish();
 	return 0;
 }
 
@@ -355,6 +368,7 @@ int khsm_world_finish_load(struct khsm_world *w, const u8 lwk[KHSM_KEY_LEN],
 		return err;
 	w->state = KHSM_WORLD_OPERATIONAL;
 	w->loading_portid = 0;
+	world_publish();
 	return 0;
 }
 
@@ -364,6 +378,7 @@ void khsm_world_unload(void)
 	khsm_slots_clear_all();
 	world_free(khsm_world);
 	khsm_world = NULL;
+	world_publish();
 }
 
 /* A connection went away: a load it started goes with it. */
@@ -413,6 +428,7 @@ int khsm_world_replace_acs(const struct khsm_opts *opts,
 	}
 	khsm_slots_clear_all();
 	w->auth_mask = 0;
+	world_publish();
 	return 0;
 }
 
@@ -434,8 +450,20 @@ int khsm_world_set_policy(const struct khsm_opts *opts, struct khsm_blob *out)
 {
 	struct khsm_world *w = khsm_world;
 
+	struct khsm_opts old = w->opts;
+	__le32 old_generation = w->hdr.generation;
+	int err;
+
 	lockdep_assert_held(&khsm_ctl_lock);
 	w->opts = *opts;
 	bump_generation(w);
-	return khsm_world_serialise(w, out);
+	err = khsm_world_serialise(w, out);
+	if (err) {
+		/* No file for it, so no policy change either. */
+		w->opts = old;
+		w->hdr.generation = old_generation;
+		return err;
+	}
+	world_publish();
+	return 0;
 }

@@ -45,6 +45,12 @@ static const struct opt_desc {
 	[KHSM_A_OPT_FORCED_AUDIT]   = { FIELD(forced_audit), 0, 0, 1, 0 },
 	[KHSM_A_OPT_PBKDF2_ITER]    = { FIELD(pbkdf2_iter), 0, 1000, 10000000, 200000 },
 	[KHSM_A_OPT_STRICT]	    = { FIELD(strict), 0, 0, 1, 0 },
+	[KHSM_A_OPT_PROTECTIONS]    = { FIELD(protections), 0, 1, KHSM_PROTECT__ALL,
+					KHSM_PROTECT__ALL },
+	[KHSM_A_OPT_MECHANISMS]	    = { FIELD(mechanisms), 0, 1, KHSM_MECH__ALL,
+					KHSM_MECH__ALL },
+	[KHSM_A_OPT_OPERATOR_GID]   = { FIELD(operator_gid), 0, 0, UINT32_MAX - 1, 0 },
+	[KHSM_A_OPT_USER_GID]	    = { FIELD(user_gid), 0, 0, UINT32_MAX - 1, 0 },
 };
 
 static const struct opt_desc *opt_desc(unsigned int attr)
@@ -288,6 +294,10 @@ void khsm_opts_from_file(const struct khsm_world_opts *f,
 	o->retry_max_ms = le32toh(f->retry_max_ms);
 	o->lockout = le32toh(f->lockout);
 	o->pbkdf2_iter = le32toh(f->pbkdf2_iter);
+	o->protections = le32toh(f->protections);
+	o->mechanisms = le32toh(f->mechanisms);
+	o->operator_gid = le32toh(f->operator_gid);
+	o->user_gid = le32toh(f->user_gid);
 
 	o->set = KHSM_OPT_BIT(KHSM_A_OPT_MAX + 1) - KHSM_OPT_BIT(1);
 	if (!f->kr_quorum)

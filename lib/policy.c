@@ -5,6 +5,7 @@
  * line; nothing is applied unless the whole text parses.
  */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,28 @@ enum kind {
 	V_BOOL,		/* on | off */
 	V_SHORT,	/* warn | refuse (passphrase.short) */
 	V_PAIR,		/* two numbers around @sep */
+	V_SET,		/* comma-separated names of @names, or "all" */
+	V_GROUP,	/* a group name or gid, or "none" */
+};
+
+/* Bit names for the V_SET keys, by bit number. */
+static const char *const protection_names[KHSM_PROTECT__COUNT] = {
+	[KHSM_PROTECT_MODULE] = "module",
+	[KHSM_PROTECT_SOFTCARD] = "softcard",
+	[KHSM_PROTECT_OCS] = "ocs",
+};
+
+static const char *const mech_names[KHSM_MECH__COUNT] = {
+	[KHSM_MECH_AES_GCM] = "aes-gcm",
+	[KHSM_MECH_AES_KW] = "aes-kw",
+	[KHSM_MECH_AES_KWP] = "aes-kwp",
+	[KHSM_MECH_HMAC_SHA256] = "hmac-sha256",
+	[KHSM_MECH_HMAC_SHA384] = "hmac-sha384",
+	[KHSM_MECH_HMAC_SHA512] = "hmac-sha512",
+	[KHSM_MECH_AES_CMAC] = "aes-cmac",
+	[KHSM_MECH_ECDSA_P256_SHA256] = "ecdsa-p256-sha256",
+	[KHSM_MECH_ECDSA_P384_SHA384] = "ecdsa-p384-sha384",
+	[KHSM_MECH_ECDH_P256] = "ecdh-p256",
 };
 
 static const struct policy_key {
@@ -24,24 +47,32 @@ static const struct policy_key {
 	unsigned int attr2;	/* V_PAIR: the second number */
 	const char *sep;	/* V_PAIR */
 	const char *syntax;	/* V_PAIR, for messages */
+	const char *const *names;	/* V_SET */
+	unsigned int nnames;		/* V_SET */
 } keys[] = {
-	{ "acs.quorum", V_PAIR, KHSM_A_OPT_ACS_K, KHSM_A_OPT_ACS_N, "/", "K/N" },
-	{ "load-world.quorum", V_NUM, KHSM_A_OPT_LOAD_QUORUM, 0, NULL, NULL },
-	{ "key-recovery", V_BOOL, KHSM_A_OPT_KEY_RECOVERY, 0, NULL, NULL },
-	{ "key-recovery.quorum", V_NUM, KHSM_A_OPT_KR_QUORUM, 0, NULL, NULL },
-	{ "passphrase-recovery", V_BOOL, KHSM_A_OPT_PP_RECOVERY, 0, NULL, NULL },
+	{ "acs.quorum", V_PAIR, KHSM_A_OPT_ACS_K, KHSM_A_OPT_ACS_N, "/", "K/N", NULL, 0 },
+	{ "load-world.quorum", V_NUM, KHSM_A_OPT_LOAD_QUORUM, 0, NULL, NULL, NULL, 0 },
+	{ "key-recovery", V_BOOL, KHSM_A_OPT_KEY_RECOVERY, 0, NULL, NULL, NULL, 0 },
+	{ "key-recovery.quorum", V_NUM, KHSM_A_OPT_KR_QUORUM, 0, NULL, NULL, NULL, 0 },
+	{ "passphrase-recovery", V_BOOL, KHSM_A_OPT_PP_RECOVERY, 0, NULL, NULL, NULL, 0 },
 	{ "passphrase-recovery.quorum", V_NUM, KHSM_A_OPT_PR_QUORUM, 0, NULL,
-	  NULL },
-	{ "nso-timeout", V_NUM, KHSM_A_OPT_NSO_TIMEOUT, 0, NULL, NULL },
-	{ "passphrase.min-length", V_NUM, KHSM_A_OPT_PP_MIN_LEN, 0, NULL, NULL },
+	  NULL, NULL, 0 },
+	{ "nso-timeout", V_NUM, KHSM_A_OPT_NSO_TIMEOUT, 0, NULL, NULL, NULL, 0 },
+	{ "passphrase.min-length", V_NUM, KHSM_A_OPT_PP_MIN_LEN, 0, NULL, NULL, NULL, 0 },
 	{ "passphrase.short", V_SHORT, KHSM_A_OPT_PP_SHORT_REFUSE, 0, NULL,
-	  NULL },
+	  NULL, NULL, 0 },
 	{ "retry.delay", V_PAIR, KHSM_A_OPT_RETRY_BASE_MS,
-	  KHSM_A_OPT_RETRY_MAX_MS, "..", "BASE_MS..MAX_MS" },
-	{ "retry.lockout", V_NUM, KHSM_A_OPT_LOCKOUT, 0, NULL, NULL },
-	{ "audit.forced", V_BOOL, KHSM_A_OPT_FORCED_AUDIT, 0, NULL, NULL },
-	{ "pbkdf2.iterations", V_NUM, KHSM_A_OPT_PBKDF2_ITER, 0, NULL, NULL },
-	{ "strict", V_BOOL, KHSM_A_OPT_STRICT, 0, NULL, NULL },
+	  KHSM_A_OPT_RETRY_MAX_MS, "..", "BASE_MS..MAX_MS", NULL, 0 },
+	{ "retry.lockout", V_NUM, KHSM_A_OPT_LOCKOUT, 0, NULL, NULL, NULL, 0 },
+	{ "audit.forced", V_BOOL, KHSM_A_OPT_FORCED_AUDIT, 0, NULL, NULL, NULL, 0 },
+	{ "pbkdf2.iterations", V_NUM, KHSM_A_OPT_PBKDF2_ITER, 0, NULL, NULL, NULL, 0 },
+	{ "strict", V_BOOL, KHSM_A_OPT_STRICT, 0, NULL, NULL, NULL, 0 },
+	{ "protections", V_SET, KHSM_A_OPT_PROTECTIONS, 0, NULL, NULL,
+	  protection_names, KHSM_PROTECT__COUNT },
+	{ "mechanisms", V_SET, KHSM_A_OPT_MECHANISMS, 0, NULL, NULL,
+	  mech_names, KHSM_MECH__COUNT },
+	{ "groups.operator", V_GROUP, KHSM_A_OPT_OPERATOR_GID, 0, NULL, NULL, NULL, 0 },
+	{ "groups.user", V_GROUP, KHSM_A_OPT_USER_GID, 0, NULL, NULL, NULL, 0 },
 };
 
 /* A piece of the text: not NUL-terminated. */
@@ -161,6 +192,79 @@ static int parse_pair(const struct line_ctx *c, struct span v,
 	return apply(c, o, k->attr2, y) ?: apply(c, o, k->attr, x);
 }
 
+static int parse_name(const struct policy_key *k, struct span w,
+		      uint32_t *bit)
+{
+	unsigned int i;
+
+	for (i = 0; i < k->nnames; i++) {
+		if (k->names[i] && span_is(w, k->names[i])) {
+			*bit = 1U << i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* "all", or names separated by commas, each once. */
+static int parse_set(const struct line_ctx *c, struct span v, uint32_t *out)
+{
+	const struct policy_key *k = c->key;
+	struct span w;
+	const char *comma;
+	uint32_t bit;
+
+	*out = 0;
+	if (span_is(v, "all")) {
+		*out = (1U << k->nnames) - 1;
+		return 0;
+	}
+	while (v.n) {
+		comma = memchr(v.p, ',', v.n);
+		w = trim((struct span){ v.p, comma ? (size_t)(comma - v.p) : v.n });
+		if (parse_name(k, w, &bit) || (*out & bit)) {
+			khsm_seterr(c->err, c->errlen,
+				    "line %u: %s: unknown or repeated name '%.*s'",
+				    c->line, k->key, QUOTE(w));
+			return -EINVAL;
+		}
+		*out |= bit;
+		if (!comma)
+			break;
+		v.n -= (size_t)(comma + 1 - v.p);
+		v.p = comma + 1;
+	}
+	if (!*out)
+		return bad_value(c, "names, or all", v);
+	return 0;
+}
+
+/* A group by name or number, resolved here: the module knows only gids. */
+static int parse_group(const struct line_ctx *c, struct span v, uint32_t *out)
+{
+	char name[256];
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (span_is(v, "none")) {
+		*out = 0;
+		return 0;
+	}
+	if (!parse_num(v, out))
+		return *out ? 0 : bad_value(c, "a group other than gid 0", v);
+	if (v.n >= sizeof(name))
+		return bad_value(c, "a group name", v);
+	memcpy(name, v.p, v.n);
+	name[v.n] = '\0';
+	if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) || !res) {
+		khsm_seterr(c->err, c->errlen, "line %u: %s: no group '%s'",
+			    c->line, c->key->key, name);
+		return -EINVAL;
+	}
+	*out = (uint32_t)gr.gr_gid;
+	return *out ? 0 : bad_value(c, "a group other than gid 0", v);
+}
+
 static int parse_value(const struct line_ctx *c, struct span v,
 		       struct khsm_world_options *o)
 {
@@ -180,6 +284,12 @@ static int parse_value(const struct line_ctx *c, struct span v,
 		break;
 	case V_PAIR:
 		return parse_pair(c, v, o);
+	case V_SET:
+		ret = parse_set(c, v, &x);
+		break;
+	case V_GROUP:
+		ret = parse_group(c, v, &x);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -299,6 +409,39 @@ static bool key_is_set(const struct khsm_world_options *o,
 	return true;
 }
 
+static void format_set(const struct policy_key *k, uint32_t x, FILE *f)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	fprintf(f, "%s = ", k->key);
+	if (x == (1U << k->nnames) - 1) {
+		fputs("all\n", f);
+		return;
+	}
+	for (i = 0; i < k->nnames; i++) {
+		if (x & (1U << i)) {
+			fprintf(f, "%s%s", sep, k->names[i]);
+			sep = ",";
+		}
+	}
+	fputc('\n', f);
+}
+
+/* By name where the group has one here, so the text reads back the same. */
+static void format_group(const struct policy_key *k, uint32_t gid, FILE *f)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (!gid)
+		fprintf(f, "%s = none\n", k->key);
+	else if (!getgrgid_r((gid_t)gid, &gr, buf, sizeof(buf), &res) && res)
+		fprintf(f, "%s = %s\n", k->key, gr.gr_name);
+	else
+		fprintf(f, "%s = %u\n", k->key, gid);
+}
+
 static void format_key(const struct khsm_world_options *o,
 		       const struct policy_key *k, FILE *f)
 {
@@ -318,6 +461,12 @@ static void format_key(const struct khsm_world_options *o,
 	case V_PAIR:
 		khsm_world_options_get(o, k->attr2, &y);
 		fprintf(f, "%s = %u%s%u\n", k->key, x, k->sep, y);
+		break;
+	case V_SET:
+		format_set(k, x, f);
+		break;
+	case V_GROUP:
+		format_group(k, x, f);
 		break;
 	}
 }

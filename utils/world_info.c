@@ -168,6 +168,10 @@ static const struct {
 	{ "forced_audit", KHSM_A_OPT_FORCED_AUDIT, true, 0 },
 	{ "pbkdf2_iter", KHSM_A_OPT_PBKDF2_ITER, false, 0 },
 	{ "strict", KHSM_A_OPT_STRICT, true, 0 },
+	{ "protections", KHSM_A_OPT_PROTECTIONS, false, 0 },
+	{ "mechanisms", KHSM_A_OPT_MECHANISMS, false, 0 },
+	{ "operator_gid", KHSM_A_OPT_OPERATOR_GID, false, 0 },
+	{ "user_gid", KHSM_A_OPT_USER_GID, false, 0 },
 };
 
 static void json_options(const struct khsm_world_info *wi)

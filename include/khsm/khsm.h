@@ -154,7 +154,11 @@ struct khsm_world_options {
 	uint32_t retry_max_ms;		/* [60000] */
 	uint32_t lockout;		/* failures, 0: never [0] */
 	uint32_t pbkdf2_iter;		/* [200000] */
-	uint32_t __reserved[9];
+	uint32_t protections;		/* 1 << KHSM_PROTECT_* [all] */
+	uint32_t mechanisms;		/* 1 << KHSM_MECH_* [all] */
+	uint32_t operator_gid;		/* 0: module's gid parameter [0] */
+	uint32_t user_gid;		/* 0: the device node decides [0] */
+	uint32_t __reserved[5];
 };
 
 /* The defaults of enum khsm_opt_attr, nothing set. */

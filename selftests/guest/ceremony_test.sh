@@ -104,6 +104,30 @@ check "world unload as an operator: exit 4" [ $? -eq 4 ]
 check "clear as root" ctl clear
 check "the world stays after clear" [ "$(info .state)" = operational ]
 
+# --- the policy's groups ------------------------------------------------------
+PROBE=$KHSM_TOP/build/selftests/khsm_probe
+getent group khsmadm >/dev/null || groupadd -g 4280 khsmadm
+getent group khsmsvc >/dev/null || groupadd -g 4281 khsmsvc
+id admuser >/dev/null 2>&1 || useradd -M -N -g users -G khsmadm admuser
+id svcuser >/dev/null 2>&1 || useradd -M -N -g users -G khsm,khsmsvc svcuser
+printf 'groups.operator = khsmadm\ngroups.user = khsmsvc\n' >"$work/groups"
+check "policy load names the operator and user groups" \
+	ctl policy load "$work/groups" --card "$cards/acs-1.card" \
+	--card "$cards/acs-2.card" --passphrase-file "$work/pp12"
+ctl acs logout
+as_user khsmop "$KHSMCTL" status >/dev/null 2>&1
+check "the khsm group is no longer the operator group (exit $?)" [ $? -eq 4 ]
+check "a member of the policy's operator group may query" as_user admuser "$KHSMCTL" status
+r=$(as_user khsmop "$PROBE" open)
+check "device permissions alone no longer open /dev/khsm ($r)" [ "$r" = EPERM ]
+r=$(as_user svcuser "$PROBE" open)
+check "a member of the user group opens it ($r)" [ "$r" = OK ]
+printf 'groups.operator = none\ngroups.user = none\n' >"$work/groups"
+ctl policy load "$work/groups" --card "$cards/acs-1.card" \
+	--card "$cards/acs-2.card" --passphrase-file "$work/pp12" >/dev/null
+ctl acs logout
+check "with none, the module's gid is the operator group again" as_user khsmop "$KHSMCTL" status
+
 # --- binding key: loads without people --------------------------------------
 key=$(keyctl add logon khsm:ceremony "0123456789abcdef0123456789abcdef" @u)
 check "world bind with the ACS quorum" \

@@ -134,6 +134,10 @@ static void world_opts(struct khsm_world_opts *f)
 	f->retry_max_ms = htole32(o->retry_max_ms);
 	f->lockout = htole32(o->lockout);
 	f->pbkdf2_iter = htole32(o->pbkdf2_iter);
+	f->protections = htole32(o->protections);
+	f->mechanisms = htole32(o->mechanisms);
+	f->operator_gid = htole32(o->operator_gid);
+	f->user_gid = htole32(o->user_gid);
 }
 
 static int make_world_file(struct khsm_world_result *res)

@@ -26,7 +26,11 @@ static const char all_keys[] =
 	"retry.lockout = 10\n"
 	"audit.forced = on\n"
 	"pbkdf2.iterations = 100000\n"
-	"strict = on\n";
+	"strict = on\n"
+	"protections = module,ocs\n"
+	"mechanisms = aes-gcm,ecdsa-p256-sha256\n"
+	"groups.operator = daemon\n"
+	"groups.user = 4321\n";
 
 static int parse(const char *text, struct khsm_world_options *o, char *err,
 		 size_t errlen)
@@ -58,6 +62,11 @@ static void every_key(void)
 	CHECK_INT(o.forced_audit, 1);
 	CHECK_INT(o.pbkdf2_iter, 100000);
 	CHECK_INT(o.strict, 1);
+	CHECK_INT(o.protections, (1 << KHSM_PROTECT_MODULE) | (1 << KHSM_PROTECT_OCS));
+	CHECK_INT(o.mechanisms, (1 << KHSM_MECH_AES_GCM) |
+			       (1 << KHSM_MECH_ECDSA_P256_SHA256));
+	CHECK_INT(o.operator_gid, 1);	/* daemon, on every Debian */
+	CHECK_INT(o.user_gid, 4321);
 	/* Every option of the ABI has a key. */
 	CHECK_INT(o.set, KHSM_OPT_BIT(KHSM_A_OPT_MAX + 1) - KHSM_OPT_BIT(1));
 	CHECK_INT(khsm_world_options_check(&o, NULL, 0), 0);
@@ -100,6 +109,11 @@ static const struct {
 	{ "# c\nstrict = yes", "line 2: strict wants off or on, not 'yes'" },
 	{ "key-recovery = 1", "line 1: key-recovery wants off or on" },
 	{ "passphrase.short = maybe", "line 1: passphrase.short wants warn or refuse" },
+	{ "protections = module,tpm", "line 1: protections: unknown or repeated name 'tpm'" },
+	{ "mechanisms = aes-gcm,aes-gcm", "line 1: mechanisms: unknown or repeated name 'aes-gcm'" },
+	{ "protections = ", "line 1: protections wants names, or all, not ''" },
+	{ "groups.user = no-such-group-here", "line 1: groups.user: no group 'no-such-group-here'" },
+	{ "groups.operator = root", "line 1: groups.operator wants a group other than gid 0, not 'root'" },
 	{ "acs.quorum = 3", "line 1: acs.quorum wants K/N, not '3'" },
 	{ "acs.quorum = 3/", "line 1: acs.quorum wants K/N" },
 	{ "acs.quorum = 5/3", "line 1: acs.quorum: 5 is above 3" },

@@ -69,6 +69,50 @@ enum khsm_acs_token {
 	KHSM_TOKEN__COUNT,
 };
 
+/**
+ * enum khsm_protection - how an application key is protected
+ * @KHSM_PROTECT_MODULE: by the world's module key alone
+ * @KHSM_PROTECT_SOFTCARD: by a softcard (passphrase-protected token)
+ * @KHSM_PROTECT_OCS: by an operator card set
+ */
+enum khsm_protection {
+	KHSM_PROTECT_MODULE,
+	KHSM_PROTECT_SOFTCARD,
+	KHSM_PROTECT_OCS,
+
+	KHSM_PROTECT__COUNT,
+};
+#define KHSM_PROTECT__ALL	((1U << KHSM_PROTECT__COUNT) - 1)
+
+/**
+ * enum khsm_mech - mechanisms a policy may allow (bit numbers of a mask)
+ * @KHSM_MECH_AES_GCM: AES-GCM encrypt and decrypt
+ * @KHSM_MECH_AES_KW: AES key wrap (RFC 3394)
+ * @KHSM_MECH_AES_KWP: AES key wrap with padding (RFC 5649)
+ * @KHSM_MECH_HMAC_SHA256: HMAC with SHA-256
+ * @KHSM_MECH_HMAC_SHA384: HMAC with SHA-384
+ * @KHSM_MECH_HMAC_SHA512: HMAC with SHA-512
+ * @KHSM_MECH_AES_CMAC: CMAC with AES
+ * @KHSM_MECH_ECDSA_P256_SHA256: ECDSA on P-256 with SHA-256
+ * @KHSM_MECH_ECDSA_P384_SHA384: ECDSA on P-384 with SHA-384
+ * @KHSM_MECH_ECDH_P256: ECDH on P-256 deriving a new key
+ */
+enum khsm_mech {
+	KHSM_MECH_AES_GCM,
+	KHSM_MECH_AES_KW,
+	KHSM_MECH_AES_KWP,
+	KHSM_MECH_HMAC_SHA256,
+	KHSM_MECH_HMAC_SHA384,
+	KHSM_MECH_HMAC_SHA512,
+	KHSM_MECH_AES_CMAC,
+	KHSM_MECH_ECDSA_P256_SHA256,
+	KHSM_MECH_ECDSA_P384_SHA384,
+	KHSM_MECH_ECDH_P256,
+
+	KHSM_MECH__COUNT,
+};
+#define KHSM_MECH__ALL		((1U << KHSM_MECH__COUNT) - 1)
+
 /* Limits shared by the module and the tools. */
 #define KHSM_MAX_CARDS		64	/* N of any card set */
 #define KHSM_NAME_MAX		64	/* card and set names, with the NUL */
@@ -360,6 +404,15 @@ enum khsm_info_attr {
  *	(1000..10000000) [200000]
  * @KHSM_A_OPT_STRICT: u8 0/1, refuse (rather than warn about) options
  *	that go against the recommendations [0]
+ * @KHSM_A_OPT_PROTECTIONS: u32 mask of (1 << &enum khsm_protection) new
+ *	keys may use, not 0 [all]
+ * @KHSM_A_OPT_MECHANISMS: u32 mask of (1 << &enum khsm_mech) keys may be
+ *	made for, not 0 [all]
+ * @KHSM_A_OPT_OPERATOR_GID: u32, the operator group: queries and operator
+ *	commands on the control channel; 0 means the module's gid parameter [0]
+ * @KHSM_A_OPT_USER_GID: u32, the user group: who may open /dev/khsm besides
+ *	the operator group and CAP_SYS_ADMIN; 0 leaves it to the device
+ *	node's permissions [0]
  */
 enum khsm_opt_attr {
 	KHSM_A_OPT_UNSPEC,
@@ -379,6 +432,10 @@ enum khsm_opt_attr {
 	KHSM_A_OPT_FORCED_AUDIT,
 	KHSM_A_OPT_PBKDF2_ITER,
 	KHSM_A_OPT_STRICT,
+	KHSM_A_OPT_PROTECTIONS,
+	KHSM_A_OPT_MECHANISMS,
+	KHSM_A_OPT_OPERATOR_GID,
+	KHSM_A_OPT_USER_GID,
 
 	__KHSM_A_OPT_MAX,
 };
@@ -515,7 +572,10 @@ enum khsm_slot_attr {
  * @retry_max_ms: longest delay
  * @lockout: failures that lock a card (0: never)
  * @pbkdf2_iter: PBKDF2 iterations for new passphrases
- * @__reserved: zero
+ * @protections: mask of allowed &enum khsm_protection
+ * @mechanisms: mask of allowed &enum khsm_mech
+ * @operator_gid: operator group (0: the module's gid parameter)
+ * @user_gid: user group (0: the device node's permissions decide)
  */
 struct khsm_world_opts {
 	__u8 acs_k;
@@ -531,7 +591,10 @@ struct khsm_world_opts {
 	__le32 retry_max_ms;
 	__le32 lockout;
 	__le32 pbkdf2_iter;
-	__le32 __reserved[4];
+	__le32 protections;
+	__le32 mechanisms;
+	__le32 operator_gid;
+	__le32 user_gid;
 };
 
 #define KHSM_WORLD_F_PP_SHORT_REFUSE	(1U << 0)
