@@ -9,6 +9,7 @@
 #include "khsm.h"
 #include "retry.h"
 #include "slots.h"
+#include "tokens.h"
 #include "world.h"
 
 static int __init khsm_init(void)
@@ -25,9 +26,12 @@ static int __init khsm_init(void)
 	err = khsm_retry_init();
 	if (err)
 		goto err_out;
-	err = khsm_slots_init();
+	err = khsm_tokens_init();
 	if (err)
 		goto err_retry;
+	err = khsm_slots_init();
+	if (err)
+		goto err_tokens;
 	err = khsm_chardev_init();
 	if (err)
 		goto err_slots;
@@ -44,6 +48,8 @@ err_chardev:
 	khsm_chardev_uninit();
 err_slots:
 	khsm_slots_uninit();
+err_tokens:
+	khsm_tokens_uninit();
 err_retry:
 	khsm_retry_uninit();
 err_out:
@@ -60,6 +66,7 @@ static void __exit khsm_exit(void)
 		khsm_world_unload();
 	mutex_unlock(&khsm_ctl_lock);
 	khsm_slots_uninit();
+	khsm_tokens_uninit();
 	khsm_retry_uninit();
 }
 

@@ -14,6 +14,7 @@
 #include "acs.h"
 #include "khsm.h"
 #include "slots.h"
+#include "tokens.h"
 #include "world.h"
 
 /* .internal_flags: the role in the low bits, and whether the error state
@@ -67,6 +68,7 @@ static const struct nla_policy khsm_card_insert_policy[KHSM_A_MAX + 1] = {
 	[KHSM_A_CARD_IMAGE]	= { .type = NLA_BINARY, .len = KHSM_FILE_MAX },
 	[KHSM_A_PP_KEY]		= NLA_POLICY_EXACT_LEN(KHSM_PP_KEY_LEN),
 	[KHSM_A_VERIFY_ONLY]	= { .type = NLA_FLAG },
+	[KHSM_A_SHARE_GID]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy khsm_card_remove_policy[KHSM_A_MAX + 1] = {
@@ -84,6 +86,27 @@ static const struct nla_policy khsm_world_bind_policy[KHSM_A_MAX + 1] = {
 
 static const struct nla_policy khsm_policy_set_policy[KHSM_A_MAX + 1] = {
 	[KHSM_A_WORLD_OPTS]	= NLA_POLICY_NESTED(khsm_opts_policy),
+};
+
+static const struct nla_policy khsm_cardset_policy[KHSM_A_CARDSET_MAX + 1] = {
+	[KHSM_A_CARDSET_TYPE]	= NLA_POLICY_RANGE(NLA_U8, KHSM_SET_OCS,
+						   KHSM_SET_SOFTCARD),
+	[KHSM_A_CARDSET_NAME]	= { .type = NLA_NUL_STRING, .len = KHSM_NAME_MAX - 1 },
+	[KHSM_A_CARDSET_K]	= NLA_POLICY_RANGE(NLA_U8, 1, KHSM_MAX_CARDS),
+	[KHSM_A_CARDSET_N]	= NLA_POLICY_RANGE(NLA_U8, 1, KHSM_MAX_CARDS),
+	[KHSM_A_CARDSET_PERSISTENT] = NLA_POLICY_MAX(NLA_U8, 1),
+	[KHSM_A_CARDSET_TIMEOUT] = { .type = NLA_U32 },
+	[KHSM_A_CARDSET_RECOVERY] = NLA_POLICY_MAX(NLA_U8, 1),
+	[KHSM_A_CARDSET_PP_RECOVERY] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+static const struct nla_policy khsm_cardset_create_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_CARDSET]	= NLA_POLICY_NESTED(khsm_cardset_policy),
+	[KHSM_A_CARDS]		= NLA_POLICY_NESTED_ARRAY(khsm_card_policy),
+};
+
+static const struct nla_policy khsm_token_unload_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_TOKEN_ID]	= { .type = NLA_U64 },
 };
 
 static int khsm_nl_pre_doit(const khsm_genl_op_t *ops, struct sk_buff *skb,
@@ -162,7 +185,7 @@ static int info_put_loaded_world(struct sk_buff *msg, struct khsm_world *w)
 			le32_to_cpu(hdr->generation)) ||
 	    nla_put(msg, KHSM_A_INFO_AUDIT_PUBKEY, KHSM_AUDIT_PUBKEY_LEN,
 		    hdr->audit_pubkey) ||
-	    nla_put_u32(msg, KHSM_A_INFO_TOKENS_LOADED, 0) ||
+	    nla_put_u32(msg, KHSM_A_INFO_TOKENS_LOADED, khsm_tokens_count()) ||
 	    nla_put_u32(msg, KHSM_A_INFO_ACS_AUTH, auth) ||
 	    nla_put_u32(msg, KHSM_A_INFO_ACS_AUTH_REMAINING, remaining) ||
 	    (w->keyslots[KHSM_KEYSLOT_BIND - 1].type &&
@@ -514,6 +537,7 @@ static int khsm_nl_clear(struct sk_buff *skb, struct genl_info *info)
 	if (w && w->state == KHSM_WORLD_OPERATIONAL) {
 		khsm_acs_logout(w);
 		khsm_slots_clear_all();
+		khsm_tokens_unload_all();
 	}
 	mutex_unlock(&khsm_ctl_lock);
 	return 0;
@@ -578,6 +602,24 @@ static int put_progress(struct sk_buff *msg,
 	return 0;
 }
 
+static int put_set_progress(struct sk_buff *msg, const struct khsm_card_hdr *h,
+			    const struct khsm_quorum_progress *p)
+{
+	struct nlattr *nest, *entry;
+
+	nest = nla_nest_start(msg, KHSM_A_QUORUM);
+	entry = nest ? nla_nest_start(msg, KHSM_A_QUORUM_ENTRY) : NULL;
+	if (!entry ||
+	    nla_put(msg, KHSM_A_QUORUM_SET_ID, KHSM_SET_ID_LEN, h->set_id) ||
+	    nla_put_u8(msg, KHSM_A_QUORUM_HAVE, p->have) ||
+	    nla_put_u8(msg, KHSM_A_QUORUM_NEED, p->need) ||
+	    (p->done && nla_put_flag(msg, KHSM_A_QUORUM_DONE)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, entry);
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int khsm_nl_card_insert(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *image = info->attrs[KHSM_A_CARD_IMAGE];
@@ -598,6 +640,17 @@ static int khsm_nl_card_insert(struct sk_buff *skb, struct genl_info *info)
 	req.image = nla_data(image);
 	req.len = nla_len(image);
 	req.pp_key = pp ? nla_data(pp) : NULL;
+	req.share_gid = INVALID_GID;
+	if (info->attrs[KHSM_A_SHARE_GID]) {
+		req.share_gid = make_kgid(&init_user_ns,
+					  nla_get_u32(info->attrs[KHSM_A_SHARE_GID]));
+		if (!gid_valid(req.share_gid)) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[KHSM_A_SHARE_GID],
+					    "not a valid group id");
+			return -EINVAL;
+		}
+	}
 
 	mutex_lock(&khsm_ctl_lock);
 	err = khsm_card_insert(&req, &res, info->extack);
@@ -611,7 +664,12 @@ static int khsm_nl_card_insert(struct sk_buff *skb, struct genl_info *info)
 	msg = reply_new(info, KHSM_CMD_CARD_INSERT, 0, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	if (put_card_desc(msg, &res.hdr) || put_progress(msg, res.progress)) {
+	if (put_card_desc(msg, &res.hdr) ||
+	    (res.hdr.set_type == KHSM_SET_ACS ?
+	     put_progress(msg, res.progress) :
+	     put_set_progress(msg, &res.hdr, &res.set_progress)) ||
+	    (res.token_id &&
+	     nla_put_u64_64bit(msg, KHSM_A_TOKEN_ID, res.token_id, KHSM_A_PAD))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -773,6 +831,185 @@ static int khsm_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* --- CARDSET_CREATE, TOKEN_LIST, TOKEN_UNLOAD --- */
+
+static int cardset_feature(struct nlattr **tb, int attr, bool dflt,
+			   bool world_on, u32 flag, u32 *flags,
+			   struct netlink_ext_ack *extack)
+{
+	bool on = tb[attr] ? nla_get_u8(tb[attr]) : dflt;
+
+	if (on && !world_on) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[attr],
+				    "this recovery feature is off in this world");
+		return -EINVAL;
+	}
+	if (on)
+		*flags |= flag;
+	return 0;
+}
+
+/* The request's set, checked against the world's policy. */
+static int parse_cardset(struct genl_info *info, const struct khsm_world *w,
+			 struct khsm_cardset_req *req)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[KHSM_A_CARDSET_MAX + 1];
+	struct nlattr *nest = info->attrs[KHSM_A_CARDSET];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_CARDSET))
+		return -EINVAL;
+	err = nla_parse_nested(tb, KHSM_A_CARDSET_MAX, nest,
+			       khsm_cardset_policy, extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KHSM_A_CARDSET_TYPE) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, KHSM_A_CARDSET_NAME))
+		return -EINVAL;
+	memset(req, 0, sizeof(*req));
+	req->type = nla_get_u8(tb[KHSM_A_CARDSET_TYPE]);
+	nla_strscpy(req->name, tb[KHSM_A_CARDSET_NAME], sizeof(req->name));
+	req->k = tb[KHSM_A_CARDSET_K] ? nla_get_u8(tb[KHSM_A_CARDSET_K]) : 1;
+	req->n = tb[KHSM_A_CARDSET_N] ? nla_get_u8(tb[KHSM_A_CARDSET_N]) : 1;
+	if (tb[KHSM_A_CARDSET_TIMEOUT])
+		req->timeout = nla_get_u32(tb[KHSM_A_CARDSET_TIMEOUT]);
+	if (!req->name[0] || req->k > req->n) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a set needs a name and 1 <= K <= N <= 64");
+		return -EINVAL;
+	}
+	if (req->type == KHSM_SET_SOFTCARD && req->n != 1) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a softcard is a set of one card");
+		return -EINVAL;
+	}
+	if (!(w->opts.protections & (1U << (req->type == KHSM_SET_OCS ?
+					     KHSM_PROTECT_OCS :
+					     KHSM_PROTECT_SOFTCARD)))) {
+		NL_SET_ERR_MSG_MOD(extack, "the world's policy does not allow this protection");
+		return -EPERM;
+	}
+	if (req->type == KHSM_SET_SOFTCARD ||
+	    (tb[KHSM_A_CARDSET_PERSISTENT] && nla_get_u8(tb[KHSM_A_CARDSET_PERSISTENT])))
+		req->flags |= KHSM_SETF_PERSISTENT;
+	return cardset_feature(tb, KHSM_A_CARDSET_RECOVERY,
+			       w->opts.quorum[KHSM_TOKEN_KEY_RECOVERY],
+			       w->opts.quorum[KHSM_TOKEN_KEY_RECOVERY],
+			       KHSM_SETF_RECOVERY, &req->flags, extack) ?:
+	       cardset_feature(tb, KHSM_A_CARDSET_PP_RECOVERY, false,
+			       w->opts.quorum[KHSM_TOKEN_PP_RECOVERY],
+			       KHSM_SETF_PP_RECOVERY, &req->flags, extack);
+}
+
+/* A softcard's one card must have a passphrase: that is all it has. */
+static int check_softcard_pp(const struct khsm_cardset_req *req,
+			     const struct khsm_card_spec *specs,
+			     struct netlink_ext_ack *extack)
+{
+	if (req->type != KHSM_SET_SOFTCARD || specs[0].has_pp)
+		return 0;
+	NL_SET_ERR_MSG_MOD(extack, "a softcard needs a passphrase");
+	return -EINVAL;
+}
+
+static int put_cardset(struct sk_buff *msg, const struct khsm_cardset_req *req,
+		       const u8 *set_id)
+{
+	struct nlattr *nest = nla_nest_start(msg, KHSM_A_CARDSET);
+
+	if (!nest ||
+	    nla_put(msg, KHSM_A_CARDSET_SET_ID, KHSM_SET_ID_LEN, set_id) ||
+	    nla_put_u8(msg, KHSM_A_CARDSET_TYPE, req->type) ||
+	    nla_put_string(msg, KHSM_A_CARDSET_NAME, req->name) ||
+	    nla_put_u8(msg, KHSM_A_CARDSET_K, req->k) ||
+	    nla_put_u8(msg, KHSM_A_CARDSET_N, req->n) ||
+	    nla_put_u8(msg, KHSM_A_CARDSET_PERSISTENT,
+		       !!(req->flags & KHSM_SETF_PERSISTENT)) ||
+	    nla_put_u32(msg, KHSM_A_CARDSET_TIMEOUT, req->timeout) ||
+	    nla_put_u8(msg, KHSM_A_CARDSET_RECOVERY,
+		       !!(req->flags & KHSM_SETF_RECOVERY)) ||
+	    nla_put_u8(msg, KHSM_A_CARDSET_PP_RECOVERY,
+		       !!(req->flags & KHSM_SETF_PP_RECOVERY)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int khsm_nl_cardset_create(struct sk_buff *skb, struct genl_info *info)
+{
+	struct khsm_card_spec *specs = NULL;
+	struct khsm_cardset_req req;
+	u8 set_id[KHSM_SET_ID_LEN];
+	struct khsm_made *made;
+	struct khsm_world *w;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	made = kzalloc(sizeof(*made), GFP_KERNEL);
+	if (!made)
+		return -ENOMEM;
+	mutex_lock(&khsm_ctl_lock);
+	w = world_operational(info->extack);
+	err = PTR_ERR_OR_ZERO(w);
+	if (!err)
+		err = parse_cardset(info, w, &req) ?:
+		      parse_cards(info, req.n, &specs) ?:
+		      check_softcard_pp(&req, specs, info->extack) ?:
+		      khsm_cardset_create(w, &req, specs, set_id, made,
+					  info->extack);
+	mutex_unlock(&khsm_ctl_lock);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	msg = reply_new(info, KHSM_CMD_CARDSET_CREATE, made_size(made), &hdr);
+	if (!msg)
+		goto out;
+	if (put_cardset(msg, &req, set_id) || put_cards(msg, made, specs)) {
+		nlmsg_free(msg);
+		err = -EMSGSIZE;
+		goto out;
+	}
+	err = reply_send(msg, hdr, info);
+out:
+	khsm_made_free(made);
+	kfree(made);
+	kfree_sensitive(specs);
+	return err;
+}
+
+static int khsm_nl_token_list(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	size_t size;
+	void *hdr;
+	int err;
+
+	mutex_lock(&khsm_ctl_lock);
+	size = 256 + khsm_tokens_count() * 192;
+	msg = reply_new(info, KHSM_CMD_TOKEN_LIST, size, &hdr);
+	err = msg ? khsm_tokens_put(msg) : -ENOMEM;
+	mutex_unlock(&khsm_ctl_lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return reply_send(msg, hdr, info);
+}
+
+static int khsm_nl_token_unload(struct sk_buff *skb, struct genl_info *info)
+{
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_TOKEN_ID))
+		return -EINVAL;
+	mutex_lock(&khsm_ctl_lock);
+	err = khsm_token_unload_id(nla_get_u64(info->attrs[KHSM_A_TOKEN_ID]),
+				   netlink_capable(skb, CAP_SYS_ADMIN),
+				   info->extack);
+	mutex_unlock(&khsm_ctl_lock);
+	return err;
+}
+
 /*
  * Officer commands also carry GENL_ADMIN_PERM: the core's own check is a
  * second lock on the door. A command without a policy takes no attribute
@@ -820,6 +1057,11 @@ static const struct genl_ops khsm_genl_ops[] = {
 	KHSM_OP(KHSM_CMD_POLICY_SET, khsm_nl_policy_set, khsm_policy_set_policy,
 		KHSM_ROLE_OFFICER),
 	KHSM_OP_NOATTR(KHSM_CMD_CLEAR, khsm_nl_clear, KHSM_ROLE_OFFICER),
+	KHSM_OP(KHSM_CMD_CARDSET_CREATE, khsm_nl_cardset_create,
+		khsm_cardset_create_policy, KHSM_ROLE_OPERATOR),
+	KHSM_OP_NOATTR(KHSM_CMD_TOKEN_LIST, khsm_nl_token_list, KHSM_ROLE_QUERY),
+	KHSM_OP(KHSM_CMD_TOKEN_UNLOAD, khsm_nl_token_unload,
+		khsm_token_unload_policy, KHSM_ROLE_OPERATOR),
 };
 
 static const struct genl_multicast_group khsm_genl_mcgrps[] = {

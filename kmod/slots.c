@@ -20,6 +20,7 @@
 #include "cards.h"
 #include "retry.h"
 #include "slots.h"
+#include "tokens.h"
 
 int khsm_nslots = 8;
 module_param_named(slots, khsm_nslots, int, 0444);
@@ -35,10 +36,15 @@ struct khsm_slot {
 	char set_name[KHSM_NAME_MAX];
 };
 
+/* A connection may collect the cards of this many sets at once. */
+#define KHSM_MAX_SET_COLLECTS	8
+
 struct khsm_session {
 	struct list_head node;
 	u32 portid;
 	struct khsm_collect *acs;
+	struct list_head sets;		/* struct khsm_set_collect */
+	unsigned int nsets;
 };
 
 static struct khsm_slot *slots;
@@ -57,20 +63,37 @@ static struct khsm_session *session_find(u32 portid, bool create)
 	if (!s)
 		return NULL;
 	s->portid = portid;
+	INIT_LIST_HEAD(&s->sets);
 	list_add(&s->node, &sessions);
 	return s;
 }
 
+static void set_collect_free(struct khsm_session *s, struct khsm_set_collect *c)
+{
+	list_del(&c->node);
+	s->nsets--;
+	kfree_sensitive(c);
+}
+
 static void session_free(struct khsm_session *s)
 {
+	struct khsm_set_collect *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &s->sets, node)
+		set_collect_free(s, c);
 	list_del(&s->node);
 	kfree_sensitive(s->acs);
 	kfree(s);
 }
 
+/* A card leaves its slot: a non-persistent token it held goes with it. */
 static void slot_empty(struct khsm_slot *slot)
 {
+	bool was_used = slot->used;
+
 	memset(slot, 0, sizeof(*slot));
+	if (was_used)
+		khsm_tokens_slot_emptied(slot - slots);
 }
 
 /* World gone, replaced or cleared: every card and partial quorum goes. */
@@ -98,6 +121,7 @@ static void session_closed(u32 portid)
 	s = session_find(portid, false);
 	if (s)
 		session_free(s);
+	khsm_tokens_session_closed(portid);
 	khsm_world_session_closed(portid);
 	mutex_unlock(&khsm_ctl_lock);
 }
@@ -150,7 +174,26 @@ static int insert_slot(const struct khsm_insert_req *req,
 	return 0;
 }
 
-/* Is this card one of the current ACS of this world? */
+static bool is_token_set(u8 set_type)
+{
+	return set_type == KHSM_SET_OCS || set_type == KHSM_SET_SOFTCARD;
+}
+
+/* The secret the card's keys derive from: the ACS's salt, else the world's. */
+static const u8 *card_set_secret(const struct khsm_world *w,
+				 const struct khsm_card *card)
+{
+	return card->hdr.set_type == KHSM_SET_ACS ? w->hdr.acs_salt :
+						   w->secrets.card_secret;
+}
+
+static size_t card_plain_len(const struct khsm_card *card)
+{
+	return card->hdr.set_type == KHSM_SET_ACS ? KHSM_ACS_CARD_PLAIN_LEN :
+						   sizeof(struct khsm_set_payload);
+}
+
+/* Is this card one of the current ACS, or of a set, of this world? */
 static int insert_identify(const struct khsm_insert_req *req,
 			   const struct khsm_world *w,
 			   const struct khsm_card *card,
@@ -162,9 +205,17 @@ static int insert_identify(const struct khsm_insert_req *req,
 		NL_SET_ERR_MSG_MOD(extack, "card belongs to another world");
 		return -EXDEV;
 	}
+	if (is_token_set(hdr->set_type)) {
+		if (w->state != KHSM_WORLD_OPERATIONAL) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "the world is still loading: present ACS cards");
+			return -EBUSY;
+		}
+		return khsm_card_verify(card, w->secrets.card_secret, extack);
+	}
 	if (hdr->set_type != KHSM_SET_ACS) {
-		NL_SET_ERR_MSG_MOD(extack, "card sets of this type are not supported yet");
-		return -EOPNOTSUPP;
+		NL_SET_ERR_MSG_MOD(extack, "unknown card set type");
+		return -EBADMSG;
 	}
 	if (!req->officer) {
 		NL_SET_ERR_MSG_MOD(extack, "ACS cards need CAP_SYS_ADMIN");
@@ -214,8 +265,8 @@ static int insert_open(const struct khsm_insert_req *req,
 		khsm_set_errmsg(extack, khsm_retry_msg(KHSM_RETRY_MSG_WAIT, wait_ms));
 		return err;
 	}
-	err = khsm_card_decrypt(card, w->hdr.acs_salt, req->pp_key, plain,
-				KHSM_ACS_CARD_PLAIN_LEN);
+	err = khsm_card_decrypt(card, card_set_secret(w, card), req->pp_key,
+				plain, card_plain_len(card));
 	if (err == -EBADMSG) {
 		wait_ms = khsm_retry_failed(hdr->set_id, hdr->index, &w->opts);
 		khsm_set_errmsg(extack, khsm_retry_msg(KHSM_RETRY_MSG_WRONG, wait_ms));
@@ -226,17 +277,13 @@ static int insert_open(const struct khsm_insert_req *req,
 	return err;
 }
 
-static int insert_collect(const struct khsm_insert_req *req,
-			  struct khsm_world *w, const struct khsm_card *card,
-			  const u8 *plain, struct khsm_insert_res *res,
-			  struct netlink_ext_ack *extack)
+static int collect_acs(struct khsm_session *s, struct khsm_world *w,
+		       const struct khsm_card *card, const u8 *plain,
+		       struct khsm_insert_res *res,
+		       struct netlink_ext_ack *extack)
 {
-	struct khsm_session *s;
 	int err;
 
-	s = session_find(req->portid, true);
-	if (!s)
-		return -ENOMEM;
 	if (!s->acs) {
 		s->acs = kzalloc(sizeof(*s->acs), GFP_KERNEL);
 		if (!s->acs)
@@ -245,6 +292,69 @@ static int insert_collect(const struct khsm_insert_req *req,
 	err = khsm_acs_add_card(w, s->acs, &card->hdr, plain, extack);
 	khsm_acs_progress(w, s->acs, res->progress);
 	return err;
+}
+
+static struct khsm_set_collect *set_collect_get(struct khsm_session *s,
+						const u8 *set_id,
+						struct netlink_ext_ack *extack)
+{
+	struct khsm_set_collect *c;
+
+	list_for_each_entry(c, &s->sets, node)
+		if (!memcmp(c->set_id, set_id, KHSM_SET_ID_LEN))
+			return c;
+	if (s->nsets >= KHSM_MAX_SET_COLLECTS) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "this connection is collecting too many card sets at once");
+		return ERR_PTR(-ENOSPC);
+	}
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	memcpy(c->set_id, set_id, KHSM_SET_ID_LEN);
+	list_add(&c->node, &s->sets);
+	s->nsets++;
+	return c;
+}
+
+/* The card that meets the quorum loads the token; the shares are spent. */
+static int collect_set(struct khsm_session *s, const struct khsm_insert_req *req,
+		       const struct khsm_card *card, const u8 *plain,
+		       struct khsm_insert_res *res,
+		       struct netlink_ext_ack *extack)
+{
+	struct khsm_set_collect *c;
+	int err;
+
+	c = set_collect_get(s, card->hdr.set_id, extack);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	err = khsm_set_add_card(c, &card->hdr,
+				(const struct khsm_set_payload *)plain, extack);
+	res->set_progress.have = c->count;
+	res->set_progress.need = c->k;
+	if (err || c->count < c->k)
+		return err;
+	err = khsm_token_load(c, req->portid, req->slot, req->share_gid,
+			      &res->token_id, extack);
+	res->set_progress.done = !err;
+	set_collect_free(s, c);
+	return err;
+}
+
+static int insert_collect(const struct khsm_insert_req *req,
+			  struct khsm_world *w, const struct khsm_card *card,
+			  const u8 *plain, struct khsm_insert_res *res,
+			  struct netlink_ext_ack *extack)
+{
+	struct khsm_session *s;
+
+	s = session_find(req->portid, true);
+	if (!s)
+		return -ENOMEM;
+	if (is_token_set(card->hdr.set_type))
+		return collect_set(s, req, card, plain, res, extack);
+	return collect_acs(s, w, card, plain, res, extack);
 }
 
 static void slot_fill(struct khsm_slot *slot, const struct khsm_insert_req *req,
@@ -268,6 +378,7 @@ int khsm_card_insert(const struct khsm_insert_req *req,
 	struct khsm_world *w;
 	int err;
 
+	BUILD_BUG_ON(sizeof(struct khsm_set_payload) > sizeof(plain));
 	lockdep_assert_held(&khsm_ctl_lock);
 	memset(res, 0, sizeof(*res));
 	err = insert_world(req, &w, extack) ?:
@@ -283,9 +394,11 @@ int khsm_card_insert(const struct khsm_insert_req *req,
 		khsm_acs_progress(w, NULL, res->progress);
 		goto out;
 	}
+	/* In its slot first: a non-persistent token binds to that slot. */
+	slot_fill(&slots[req->slot], req, &card.hdr);
 	err = insert_collect(req, w, &card, plain, res, extack);
-	if (!err)
-		slot_fill(&slots[req->slot], req, &card.hdr);
+	if (err)
+		memset(&slots[req->slot], 0, sizeof(slots[req->slot]));
 out:
 	memzero_explicit(plain, sizeof(plain));
 	return err;

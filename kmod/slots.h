@@ -2,6 +2,8 @@
 #ifndef _KHSM_SLOTS_H
 #define _KHSM_SLOTS_H
 
+#include <linux/uidgid.h>
+
 #include "acs.h"
 
 struct sk_buff;
@@ -16,11 +18,14 @@ struct khsm_insert_req {
 	const u8 *image;
 	size_t len;
 	const u8 *pp_key;	/* NULL: no passphrase given */
+	kgid_t share_gid;	/* INVALID_GID: the token is not shared */
 };
 
 struct khsm_insert_res {
 	struct khsm_card_hdr hdr;
 	struct khsm_quorum_progress progress[KHSM_TOKEN__COUNT];
+	struct khsm_quorum_progress set_progress;	/* OCS, softcard */
+	u64 token_id;		/* 0: no token loaded by this card */
 };
 
 int khsm_slots_init(void);

@@ -19,6 +19,7 @@
 #include "acs.h"
 #include "khsm.h"
 #include "slots.h"
+#include "tokens.h"
 #include "world.h"
 
 DEFINE_MUTEX(khsm_ctl_lock);
@@ -376,6 +377,7 @@ void khsm_world_unload(void)
 {
 	lockdep_assert_held(&khsm_ctl_lock);
 	khsm_slots_clear_all();
+	khsm_tokens_unload_all();
 	world_free(khsm_world);
 	khsm_world = NULL;
 	world_publish();

@@ -715,4 +715,221 @@ TEST_F(world, policy_may_not_change_quorums)
 	EXPECT_EQ(2, info_u32(&self->nl, KHSM_A_INFO_GENERATION));
 }
 
+/* --- operator card sets, softcards and their tokens --- */
+
+static int cardset_create(struct nlraw *nl, __u8 type, __u8 k, __u8 n,
+			  int persistent, __u32 timeout, const __u8 *pp,
+			  struct made *m)
+{
+	struct buf *b = calloc(1, sizeof(*b));
+	struct nlattr *cs;
+	int err;
+
+	cs = nest_start(b, KHSM_A_CARDSET);
+	put_u8(b, KHSM_A_CARDSET_TYPE, type);
+	put(b, KHSM_A_CARDSET_NAME, "ops", 4);
+	put_u8(b, KHSM_A_CARDSET_K, k);
+	put_u8(b, KHSM_A_CARDSET_N, n);
+	if (persistent)
+		put_u8(b, KHSM_A_CARDSET_PERSISTENT, 1);
+	if (timeout)
+		put_u32(b, KHSM_A_CARDSET_TIMEOUT, timeout);
+	nest_end(b, cs);
+	put_cards(b, n, pp, 0);
+	err = request(nl, KHSM_CMD_CARDSET_CREATE, b);
+	if (!err && m)
+		parse_made(nl, m);
+	free(b);
+	return err;
+}
+
+/* The token id a CARD_INSERT reply carries; 0 if none. */
+static __u64 reply_token_id(const struct nlraw *nl)
+{
+	size_t pos = NLMSG_HDRLEN + GENL_HDRLEN;
+	const struct nlattr *a;
+	__u64 id = 0;
+
+	while ((a = next_attr(nl->reply, nl->reply_len, &pos)))
+		if ((a->nla_type & NLA_TYPE_MASK) == KHSM_A_TOKEN_ID)
+			memcpy(&id, NLA_PAYLOAD(a), sizeof(id));
+	return id;
+}
+
+static unsigned int token_count(struct nlraw *nl)
+{
+	return info_u32(nl, KHSM_A_INFO_TOKENS_LOADED);
+}
+
+static int token_unload(struct nlraw *nl, __u64 id)
+{
+	struct buf b = { .off = 0 };
+
+	put(&b, KHSM_A_TOKEN_ID, &id, sizeof(id));
+	return request(nl, KHSM_CMD_TOKEN_UNLOAD, &b);
+}
+
+FIXTURE(tokens) {
+	struct nlraw nl;
+	struct made acs;
+	struct made set;
+};
+
+FIXTURE_SETUP(tokens)
+{
+	struct opts o = { .k = 1, .n = 1, .retry_base_ms = 200,
+			  .retry_max_ms = 400 };
+
+	ASSERT_EQ(0, nlraw_open(&self->nl, KHSM_GENL_NAME));
+	unload_any(&self->nl);
+	ASSERT_EQ(0, world_new(&self->nl, &o, NULL, NULL, &self->acs));
+}
+
+FIXTURE_TEARDOWN(tokens)
+{
+	unload_any(&self->nl);
+	nlraw_close(&self->nl);
+}
+
+TEST_F(tokens, k_cards_load_and_fewer_never)
+{
+	ASSERT_EQ(0, cardset_create(&self->nl, KHSM_SET_OCS, 2, 3, 0, 0, NULL,
+				    &self->set));
+	EXPECT_EQ(3, self->set.ncards);
+	EXPECT_EQ(0, insert(&self->nl, 0, &self->set.cards[2], -1));
+	EXPECT_EQ(0, reply_token_id(&self->nl));
+	EXPECT_EQ(0, token_count(&self->nl));
+	/* The same card again counts once. */
+	EXPECT_EQ(EBUSY, insert(&self->nl, 0, &self->set.cards[2], -1));
+	EXPECT_EQ(EEXIST, insert(&self->nl, 1, &self->set.cards[2], -1));
+	EXPECT_EQ(0, insert(&self->nl, 1, &self->set.cards[0], -1));
+	EXPECT_NE(0, reply_token_id(&self->nl));
+	EXPECT_EQ(1, token_count(&self->nl));
+}
+
+TEST_F(tokens, non_persistent_goes_with_its_last_card)
+{
+	ASSERT_EQ(0, cardset_create(&self->nl, KHSM_SET_OCS, 2, 3, 0, 0, NULL,
+				    &self->set));
+	ASSERT_EQ(0, insert(&self->nl, 0, &self->set.cards[0], -1));
+	ASSERT_EQ(0, insert(&self->nl, 1, &self->set.cards[1], -1));
+	ASSERT_EQ(1, token_count(&self->nl));
+	/* An earlier card leaving does not unload it. */
+	EXPECT_EQ(0, slot_remove(&self->nl, 0));
+	EXPECT_EQ(1, token_count(&self->nl));
+	EXPECT_EQ(0, slot_remove(&self->nl, 1));
+	EXPECT_EQ(0, token_count(&self->nl));
+}
+
+TEST_F(tokens, persistent_outlives_cards_not_its_connection)
+{
+	struct nlraw other;
+
+	ASSERT_EQ(0, cardset_create(&self->nl, KHSM_SET_OCS, 1, 2, 1, 0, NULL,
+				    &self->set));
+	ASSERT_EQ(0, nlraw_open(&other, KHSM_GENL_NAME));
+	ASSERT_EQ(0, insert(&other, 3, &self->set.cards[1], -1));
+	EXPECT_NE(0, reply_token_id(&other));
+	EXPECT_EQ(0, slot_remove(&other, 3));
+	EXPECT_EQ(1, token_count(&self->nl));
+	nlraw_close(&other);
+	EXPECT_EQ(0, token_count(&self->nl));
+}
+
+TEST_F(tokens, explicit_unload)
+{
+	__u64 id;
+
+	ASSERT_EQ(0, cardset_create(&self->nl, KHSM_SET_OCS, 1, 1, 1, 0, NULL,
+				    &self->set));
+	ASSERT_EQ(0, insert(&self->nl, 0, &self->set.cards[0], -1));
+	id = reply_token_id(&self->nl);
+	ASSERT_NE(0, id);
+	EXPECT_EQ(ENOKEY, token_unload(&self->nl, id ^ 1));
+	EXPECT_EQ(0, token_unload(&self->nl, id));
+	EXPECT_EQ(0, token_count(&self->nl));
+	EXPECT_EQ(ENOKEY, token_unload(&self->nl, id));
+}
+
+TEST_F(tokens, timeout_unloads_and_needs_the_cards_again)
+{
+	ASSERT_EQ(0, cardset_create(&self->nl, KHSM_SET_OCS, 1, 1, 1, 1, NULL,
+				    &self->set));
+	ASSERT_EQ(0, insert(&self->nl, 0, &self->set.cards[0], -1));
+	ASSERT_EQ(1, token_count(&self->nl));
+	msleep(1300);
+	EXPECT_EQ(0, token_count(&self->nl));
+	/* The card still in its slot cannot load it again... */
+	EXPECT_EQ(EBUSY, insert(&self->nl, 0, &self->set.cards[0], -1));
+	/* ...only taking it out and presenting it again does. */
+	EXPECT_EQ(0, slot_remove(&self->nl, 0));
+	EXPECT_EQ(0, insert(&self->nl, 0, &self->set.cards[0], -1));
+	EXPECT_EQ(1, token_count(&self->nl));
+}
+
+TEST_F(tokens, softcard_needs_and_checks_its_passphrase)
+{
+	const __u8 pp[1] = { 0x5a };
+
+	EXPECT_EQ(EINVAL, cardset_create(&self->nl, KHSM_SET_SOFTCARD, 1, 1, 0,
+					 0, NULL, NULL));
+	TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(0, cardset_create(&self->nl, KHSM_SET_SOFTCARD, 1, 1, 0, 0,
+				    pp, &self->set));
+	EXPECT_EQ(EACCES, insert(&self->nl, 0, &self->set.cards[0], 0x11));
+	EXPECT_EQ(EAGAIN, insert(&self->nl, 0, &self->set.cards[0], 0x5a));
+	msleep(250);
+	EXPECT_EQ(0, insert(&self->nl, 0, &self->set.cards[0], 0x5a));
+	EXPECT_NE(0, reply_token_id(&self->nl));
+	/* Softcards are persistent: the card may go. */
+	EXPECT_EQ(0, slot_remove(&self->nl, 0));
+	EXPECT_EQ(1, token_count(&self->nl));
+}
+
+TEST_F(tokens, clear_and_unload_take_every_token)
+{
+	ASSERT_EQ(0, cardset_create(&self->nl, KHSM_SET_OCS, 1, 1, 1, 0, NULL,
+				    &self->set));
+	ASSERT_EQ(0, insert(&self->nl, 0, &self->set.cards[0], -1));
+	EXPECT_EQ(0, request(&self->nl, KHSM_CMD_CLEAR, NULL));
+	EXPECT_EQ(0, token_count(&self->nl));
+	ASSERT_EQ(0, insert(&self->nl, 0, &self->set.cards[0], -1));
+	EXPECT_EQ(1, token_count(&self->nl));
+	unload_any(&self->nl);
+	EXPECT_EQ(0, world_new(&self->nl, &(struct opts){ .k = 1, .n = 1 },
+			       NULL, NULL, NULL));
+	EXPECT_EQ(0, token_count(&self->nl));
+}
+
+TEST_F(tokens, policy_protections_are_enforced)
+{
+	struct buf b = { .off = 0 };
+	struct nlattr *n;
+	__u32 only_module = 1u << KHSM_PROTECT_MODULE;
+
+	ASSERT_EQ(0, insert(&self->nl, 0, &self->acs.cards[0], -1));
+	n = nest_start(&b, KHSM_A_WORLD_OPTS);
+	put_u32(&b, KHSM_A_OPT_PROTECTIONS, only_module);
+	nest_end(&b, n);
+	ASSERT_EQ(0, request(&self->nl, KHSM_CMD_POLICY_SET, &b));
+	EXPECT_EQ(EPERM, cardset_create(&self->nl, KHSM_SET_OCS, 1, 1, 0, 0,
+					NULL, NULL));
+	TH_LOG("%s", self->nl.extack);
+}
+
+TEST_F(tokens, cards_of_a_set_are_not_acs_cards)
+{
+	ASSERT_EQ(0, cardset_create(&self->nl, KHSM_SET_OCS, 1, 1, 0, 0, NULL,
+				    &self->set));
+	/* A set card presented to a load in progress: refused. */
+	unload_any(&self->nl);
+	ASSERT_EQ(0, world_load(&self->nl, self->acs.world,
+				self->acs.world_len, NULL));
+	EXPECT_EQ(EBUSY, insert(&self->nl, 0, &self->set.cards[0], -1));
+	EXPECT_EQ(0, insert(&self->nl, 1, &self->acs.cards[0], -1));
+	/* Once loaded, the same world accepts the set's card. */
+	EXPECT_EQ(0, insert(&self->nl, 0, &self->set.cards[0], -1));
+	EXPECT_EQ(1, token_count(&self->nl));
+}
+
 TEST_HARNESS_MAIN

@@ -206,6 +206,21 @@ enum khsm_mech {
  *   reply:    KHSM_A_WORLD_FILE, KHSM_A_WARNING...
  *   Without the authorisation: EACCES, and the extack names the quorum.
  *
+ * KHSM_CMD_CARDSET_CREATE (role: operator; a world loaded)
+ *   request:  KHSM_A_CARDSET, KHSM_A_CARDS (N entries as for WORLD_NEW)
+ *   reply:    KHSM_A_CARDSET (with SET_ID), KHSM_A_CARDS (INDEX, FILE)
+ *   Needs no ACS. Presenting K of its cards with CARD_INSERT (from one
+ *   connection, optionally with KHSM_A_SHARE_GID) loads its token: the
+ *   CARD_INSERT reply then carries KHSM_A_TOKEN_ID. A non-persistent
+ *   token lasts while the last card read stays in its slot; a persistent
+ *   one (and every softcard) until its connection closes, TOKEN_UNLOAD,
+ *   CLEAR or its timeout. A token that went cannot come back from the
+ *   cards already read: they must be presented again.
+ *
+ * KHSM_CMD_TOKEN_LIST (role: khsm group)  reply: KHSM_A_TOKENS
+ * KHSM_CMD_TOKEN_UNLOAD (role: operator; the loading uid or officer)
+ *   request:  KHSM_A_TOKEN_ID.  ENOKEY: no such token.
+ *
  * Errors common to the world commands: ENOKEY no world loaded; EEXIST a
  * world is already loaded; EACCES an ACS authorisation is needed;
  * EIO the module is in its error state. ENOENT is never used: to the tools
@@ -238,6 +253,10 @@ enum khsm_mech {
  * @KHSM_CMD_POLICY_SET: change the policy (needs %KHSM_TOKEN_ACS); returns
  *	the new world file
  * @KHSM_CMD_CLEAR: unload every token and key, end the ACS authorisations
+ * @KHSM_CMD_CARDSET_CREATE: make an operator card set or a softcard;
+ *	returns its card files
+ * @KHSM_CMD_TOKEN_LIST: the loaded logical tokens
+ * @KHSM_CMD_TOKEN_UNLOAD: unload a logical token now
  */
 enum khsm_cmd {
 	KHSM_CMD_UNSPEC,
@@ -253,6 +272,9 @@ enum khsm_cmd {
 	KHSM_CMD_WORLD_BIND,
 	KHSM_CMD_POLICY_SET,
 	KHSM_CMD_CLEAR,
+	KHSM_CMD_CARDSET_CREATE,
+	KHSM_CMD_TOKEN_LIST,
+	KHSM_CMD_TOKEN_UNLOAD,
 
 	__KHSM_CMD_MAX,
 };
@@ -301,6 +323,12 @@ enum khsm_info_flags {
  * @KHSM_A_SLOTS: nested array of %KHSM_A_SLOT_ENTRY nests
  *	(&enum khsm_slot_attr): SLOT_LIST reply
  * @KHSM_A_WORLD_STATE: u32, &enum khsm_world_state (WORLD_LOAD reply)
+ * @KHSM_A_CARDSET: nest of &enum khsm_cardset_attr
+ * @KHSM_A_TOKENS: nested array of %KHSM_A_TOKEN_ENTRY nests (&enum
+ *	khsm_token_attr): TOKEN_LIST reply
+ * @KHSM_A_TOKEN_ID: u64, a loaded token (CARD_INSERT reply, TOKEN_UNLOAD)
+ * @KHSM_A_SHARE_GID: u32, CARD_INSERT: the group that may use the token
+ *	besides the loading uid
  */
 enum khsm_attr {
 	KHSM_A_UNSPEC,
@@ -322,6 +350,10 @@ enum khsm_attr {
 	KHSM_A_QUORUM,
 	KHSM_A_SLOTS,
 	KHSM_A_WORLD_STATE,
+	KHSM_A_CARDSET,
+	KHSM_A_TOKENS,
+	KHSM_A_TOKEN_ID,
+	KHSM_A_SHARE_GID,
 
 	__KHSM_A_MAX,
 };
@@ -488,6 +520,8 @@ enum khsm_card_attr {
  * @KHSM_A_QUORUM_HAVE: u8, cards read so far by this connection
  * @KHSM_A_QUORUM_NEED: u8, the token's quorum
  * @KHSM_A_QUORUM_DONE: flag, the quorum was met and the token verified
+ * @KHSM_A_QUORUM_SET_ID: binary, for an operator card set or softcard
+ *	(then %KHSM_A_QUORUM_TOKEN is absent)
  */
 enum khsm_quorum_attr {
 	KHSM_A_QUORUM_UNSPEC,
@@ -496,6 +530,7 @@ enum khsm_quorum_attr {
 	KHSM_A_QUORUM_HAVE,
 	KHSM_A_QUORUM_NEED,
 	KHSM_A_QUORUM_DONE,
+	KHSM_A_QUORUM_SET_ID,
 
 	__KHSM_A_QUORUM_MAX,
 };
@@ -525,6 +560,78 @@ enum khsm_slot_attr {
 	__KHSM_A_SLOT_MAX,
 };
 #define KHSM_A_SLOT_MAX (__KHSM_A_SLOT_MAX - 1)
+
+/**
+ * enum khsm_cardset_attr - an operator card set or softcard (%KHSM_A_CARDSET)
+ *
+ * CARDSET_CREATE request: TYPE, NAME, K, N and the optional rest; reply:
+ * SET_ID and everything as the module fixed it. A softcard is a 1-of-1 set
+ * whose card must have a passphrase.
+ *
+ * @KHSM_A_CARDSET_UNSPEC: never used
+ * @KHSM_A_CARDSET_TYPE: u8, %KHSM_SET_OCS or %KHSM_SET_SOFTCARD
+ * @KHSM_A_CARDSET_NAME: string
+ * @KHSM_A_CARDSET_K: u8, quorum (1..N)
+ * @KHSM_A_CARDSET_N: u8, cards (1..64)
+ * @KHSM_A_CARDSET_PERSISTENT: u8 0/1: the token outlives the removal of
+ *	the last card (softcards always) [0]
+ * @KHSM_A_CARDSET_TIMEOUT: u32, seconds after loading that the token is
+ *	unloaded; 0 none [0]
+ * @KHSM_A_CARDSET_RECOVERY: u8 0/1, keys may be recovered to a replacement
+ *	set [the world's key recovery switch]; 1 needs it on
+ * @KHSM_A_CARDSET_PP_RECOVERY: u8 0/1, passphrases may be replaced with
+ *	the passphrase-recovery quorum [0]; 1 needs the world's switch on
+ * @KHSM_A_CARDSET_SET_ID: binary, %KHSM_SET_ID_LEN bytes
+ */
+enum khsm_cardset_attr {
+	KHSM_A_CARDSET_UNSPEC,
+	KHSM_A_CARDSET_TYPE,
+	KHSM_A_CARDSET_NAME,
+	KHSM_A_CARDSET_K,
+	KHSM_A_CARDSET_N,
+	KHSM_A_CARDSET_PERSISTENT,
+	KHSM_A_CARDSET_TIMEOUT,
+	KHSM_A_CARDSET_RECOVERY,
+	KHSM_A_CARDSET_PP_RECOVERY,
+	KHSM_A_CARDSET_SET_ID,
+
+	__KHSM_A_CARDSET_MAX,
+};
+#define KHSM_A_CARDSET_MAX (__KHSM_A_CARDSET_MAX - 1)
+
+/**
+ * enum khsm_token_attr - a loaded logical token (%KHSM_A_TOKENS entries)
+ * @KHSM_A_TOKEN_UNSPEC: never used
+ * @KHSM_A_TOKEN_ENTRY: the nest of one token inside %KHSM_A_TOKENS
+ * @KHSM_A_TOKEN_PAD: padding for u64
+ * @KHSM_A_TOKEN_TOKEN_ID: u64, random and unguessable
+ * @KHSM_A_TOKEN_SET_ID: binary
+ * @KHSM_A_TOKEN_NAME: string, the set's name
+ * @KHSM_A_TOKEN_TYPE: u8, &enum khsm_set_type
+ * @KHSM_A_TOKEN_PERSISTENT: flag
+ * @KHSM_A_TOKEN_OWNER_UID: u32, the uid that loaded it
+ * @KHSM_A_TOKEN_SHARE_GID: u32, the group it is shared with (absent: none)
+ * @KHSM_A_TOKEN_LOADER_PID: u32, the process that presented the last card
+ * @KHSM_A_TOKEN_REMAINING_MS: u32, time left before its timeout (absent:
+ *	none)
+ */
+enum khsm_token_attr {
+	KHSM_A_TOKEN_UNSPEC,
+	KHSM_A_TOKEN_ENTRY,
+	KHSM_A_TOKEN_PAD,
+	KHSM_A_TOKEN_TOKEN_ID,
+	KHSM_A_TOKEN_SET_ID,
+	KHSM_A_TOKEN_NAME,
+	KHSM_A_TOKEN_TYPE,
+	KHSM_A_TOKEN_PERSISTENT,
+	KHSM_A_TOKEN_OWNER_UID,
+	KHSM_A_TOKEN_SHARE_GID,
+	KHSM_A_TOKEN_LOADER_PID,
+	KHSM_A_TOKEN_REMAINING_MS,
+
+	__KHSM_A_TOKEN_MAX,
+};
+#define KHSM_A_TOKEN_MAX (__KHSM_A_TOKEN_MAX - 1)
 
 /*
  * DOC: Files
