@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Cards in slots: insert (or only verify) a card file, take it out, and
- * list what each slot holds.
+ * list what each slot holds. Inserting the last card of an operator card
+ * set or softcard's quorum loads its token.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,23 +27,36 @@ static int insert_reply(struct nl_msg *msg, void *arg)
 	return khsm_insert_result_parse(msg, r->res);
 }
 
-static int put_insert(struct nl_msg *msg, uint8_t slot, const void *image,
-		      size_t len, const uint8_t *pp_key, unsigned int flags)
+#define INSERT_FLAGS	(KHSM_INSERT_VERIFY_ONLY | KHSM_INSERT_SHARE_GID)
+
+/* CARD_INSERT's attributes; @req has been checked. */
+int khsm_insert_put(struct nl_msg *msg, const struct khsm_insert_req *req)
 {
-	if (nla_put_u8(msg, KHSM_A_SLOT, slot) ||
-	    nla_put(msg, KHSM_A_CARD_IMAGE, (int)len, image))
+	if (nla_put_u8(msg, KHSM_A_SLOT, req->slot) ||
+	    nla_put(msg, KHSM_A_CARD_IMAGE, (int)req->len, req->image))
 		return -EMSGSIZE;
-	if (pp_key && nla_put(msg, KHSM_A_PP_KEY, KHSM_PP_KEY_LEN, pp_key))
+	if (req->pp_key &&
+	    nla_put(msg, KHSM_A_PP_KEY, KHSM_PP_KEY_LEN, req->pp_key))
 		return -EMSGSIZE;
-	if ((flags & KHSM_INSERT_VERIFY_ONLY) &&
+	if ((req->flags & KHSM_INSERT_VERIFY_ONLY) &&
 	    nla_put_flag(msg, KHSM_A_VERIFY_ONLY))
+		return -EMSGSIZE;
+	if ((req->flags & KHSM_INSERT_SHARE_GID) &&
+	    nla_put_u32(msg, KHSM_A_SHARE_GID, req->share_gid))
 		return -EMSGSIZE;
 	return 0;
 }
 
-KHSM_API int khsm_card_insert(struct khsm *h, uint8_t slot, const void *image,
-			      size_t len, const uint8_t *pp_key,
-			      unsigned int flags, struct khsm_insert_result *res)
+static int insert_check(const struct khsm_insert_req *req)
+{
+	if (!req->image || !req->len || (req->flags & ~INSERT_FLAGS))
+		return -EINVAL;
+	return req->len > KHSM_FILE_MAX ? -EFBIG : 0;
+}
+
+KHSM_API int khsm_card_insert_req(struct khsm *h,
+				  const struct khsm_insert_req *req,
+				  struct khsm_insert_result *res)
 {
 	struct insert_reply r = { .res = res };
 	struct nl_msg *msg = NULL;
@@ -52,18 +66,18 @@ KHSM_API int khsm_card_insert(struct khsm *h, uint8_t slot, const void *image,
 	if (ret)
 		goto out;
 	ret = -EINVAL;
-	if (!res || !image || !len || (flags & ~KHSM_INSERT_VERIFY_ONLY))
+	if (!res || !req)
 		goto out;
 	memset(res, 0, sizeof(*res));
-	ret = -EFBIG;
-	if (len > KHSM_FILE_MAX)
+	ret = insert_check(req);
+	if (ret)
 		goto out;
 	ret = -ENOMEM;
 	msg = khsm_nl_request_size(h->family, KHSM_CMD_CARD_INSERT,
 				   KHSM_GENL_VERSION, KHSM_REQ_MAX);
 	if (!msg)
 		goto out;
-	ret = put_insert(msg, slot, image, len, pp_key, flags);
+	ret = khsm_insert_put(msg, req);
 	if (ret)
 		goto out;
 	ret = khsm_nl_transact(h, msg, insert_reply, &r);
@@ -74,6 +88,29 @@ KHSM_API int khsm_card_insert(struct khsm *h, uint8_t slot, const void *image,
 out:
 	khsm_nl_free_wiped(msg);
 	return ret;
+}
+
+/* The 1.1 call: no share gid. */
+KHSM_API int khsm_card_insert(struct khsm *h, uint8_t slot, const void *image,
+			      size_t len, const uint8_t *pp_key,
+			      unsigned int flags, struct khsm_insert_result *res)
+{
+	struct khsm_insert_req req = {
+		.image = image, .len = len, .pp_key = pp_key,
+		.flags = flags, .slot = slot,
+	};
+
+	int ret;
+
+	ret = khsm_need_control(h);
+	if (ret)
+		return ret;
+	if (flags & ~KHSM_INSERT_VERIFY_ONLY) {
+		if (res)
+			memset(res, 0, sizeof(*res));
+		return -EINVAL;
+	}
+	return khsm_card_insert_req(h, &req, res);
 }
 
 KHSM_API int khsm_card_remove(struct khsm *h, uint8_t slot)

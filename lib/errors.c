@@ -25,7 +25,7 @@ static const struct {
 	{ EPERM,	"not permitted (need the khsm group or CAP_SYS_ADMIN)" },
 	{ EACCES,	"access denied (wrong passphrase, no ACS authorisation, or no access to the device)" },
 	{ EKEYREVOKED,	"key handle revoked (its token was unloaded)" },
-	{ ENOKEY,	"no such key, or no world loaded" },
+	{ ENOKEY,	"no such key or token, or no world loaded" },
 	{ EKEYREJECTED,	"key rejected (wrong passphrase or failed integrity check)" },
 	{ EAGAIN,	"temporarily refused, retry later (the message says when)" },
 	{ EBADMSG,	"damaged, truncated or foreign file, or wrong key" },

@@ -82,8 +82,18 @@ void khsm_opts_from_file(const struct khsm_world_opts *f,
 int khsm_cardset_put(struct nl_msg *msg, const struct khsm_world_options *opts,
 		     const struct khsm_card_req *cards, size_t ncards,
 		     const struct khsm_bind_key *bind);
+int khsm_cards_put(struct nl_msg *msg, const struct khsm_card_req *cards,
+		   size_t n);
 
-/* reply.c: replies of the world and card commands, pure */
+/* card.c */
+int khsm_insert_put(struct nl_msg *msg, const struct khsm_insert_req *req);
+
+/* cardset.c */
+int khsm_cardset_create_put(struct nl_msg *msg,
+			    const struct khsm_cardset_req *req,
+			    const struct khsm_card_req *cards, size_t ncards);
+
+/* reply.c: replies of the world, card, set and token commands, pure */
 int khsm_reply_parse(struct nl_msg *msg, struct nlattr **tb);
 int khsm_world_result_parse(struct nl_msg *msg, struct khsm_world_result *res);
 int khsm_insert_result_parse(struct nl_msg *msg,
@@ -91,5 +101,10 @@ int khsm_insert_result_parse(struct nl_msg *msg,
 /* Appends to *slots (*nslots entries so far), so dumps may come in parts. */
 int khsm_slots_parse(struct nl_msg *msg, struct khsm_slot **slots,
 		     size_t *nslots);
+int khsm_cardset_result_parse(struct nl_msg *msg,
+			      struct khsm_cardset_result *res);
+/* Appends, as khsm_slots_parse() does. */
+int khsm_tokens_parse(struct nl_msg *msg, struct khsm_token_info **tokens,
+		      size_t *n);
 
 #endif /* KHSM_INTERNAL_H */

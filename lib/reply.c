@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Replies of the world, card and slot commands, into the caller's structs.
+ * Replies of the world, card, slot, card set and token commands, into the
+ * caller's structs.
  * Pure (a message in, a struct out), so the unit tests feed it replies
  * built with libnl. A reply that breaks the ABI is -EPROTO; attributes
  * newer than this library are skipped, so an old library keeps working
@@ -33,6 +34,7 @@ static const struct nla_policy quorum_policy[KHSM_A_QUORUM_MAX + 1] = {
 	[KHSM_A_QUORUM_HAVE]	= { .type = NLA_U8 },
 	[KHSM_A_QUORUM_NEED]	= { .type = NLA_U8 },
 	[KHSM_A_QUORUM_DONE]	= { .type = NLA_FLAG },
+	[KHSM_A_QUORUM_SET_ID]	= EXACT(KHSM_SET_ID_LEN),
 };
 
 static const struct nla_policy slot_policy[KHSM_A_SLOT_MAX + 1] = {
@@ -53,6 +55,33 @@ static const struct nla_policy top_policy[KHSM_A_MAX + 1] = {
 	[KHSM_A_QUORUM]		= { .type = NLA_NESTED },
 	[KHSM_A_SLOTS]		= { .type = NLA_NESTED },
 	[KHSM_A_WORLD_STATE]	= { .type = NLA_U32 },
+	[KHSM_A_CARDSET]	= { .type = NLA_NESTED },
+	[KHSM_A_TOKENS]		= { .type = NLA_NESTED },
+	[KHSM_A_TOKEN_ID]	= { .type = NLA_U64 },
+};
+
+static const struct nla_policy cardset_policy[KHSM_A_CARDSET_MAX + 1] = {
+	[KHSM_A_CARDSET_TYPE]		= { .type = NLA_U8 },
+	[KHSM_A_CARDSET_NAME]		= { .type = NLA_STRING },
+	[KHSM_A_CARDSET_K]		= { .type = NLA_U8 },
+	[KHSM_A_CARDSET_N]		= { .type = NLA_U8 },
+	[KHSM_A_CARDSET_PERSISTENT]	= { .type = NLA_U8 },
+	[KHSM_A_CARDSET_TIMEOUT]	= { .type = NLA_U32 },
+	[KHSM_A_CARDSET_RECOVERY]	= { .type = NLA_U8 },
+	[KHSM_A_CARDSET_PP_RECOVERY]	= { .type = NLA_U8 },
+	[KHSM_A_CARDSET_SET_ID]		= EXACT(KHSM_SET_ID_LEN),
+};
+
+static const struct nla_policy token_policy[KHSM_A_TOKEN_MAX + 1] = {
+	[KHSM_A_TOKEN_TOKEN_ID]		= { .type = NLA_U64 },
+	[KHSM_A_TOKEN_SET_ID]		= EXACT(KHSM_SET_ID_LEN),
+	[KHSM_A_TOKEN_NAME]		= { .type = NLA_STRING },
+	[KHSM_A_TOKEN_TYPE]		= { .type = NLA_U8 },
+	[KHSM_A_TOKEN_PERSISTENT]	= { .type = NLA_FLAG },
+	[KHSM_A_TOKEN_OWNER_UID]	= { .type = NLA_U32 },
+	[KHSM_A_TOKEN_SHARE_GID]	= { .type = NLA_U32 },
+	[KHSM_A_TOKEN_LOADER_PID]	= { .type = NLA_U32 },
+	[KHSM_A_TOKEN_REMAINING_MS]	= { .type = NLA_U32 },
 };
 
 static struct nlattr *attrs_of(struct nl_msg *msg, int *len)
@@ -107,7 +136,13 @@ static int add_warnings(struct nl_msg *msg, struct khsm_world_result *res)
 	return 0;
 }
 
-static int card_file_add(struct khsm_world_result *res, struct nlattr **tb)
+/* The module's card files, one per index, into a growing array. */
+struct card_files {
+	struct khsm_card_file **cards;
+	size_t *n;
+};
+
+static int card_file_add(struct card_files *cf, struct nlattr **tb)
 {
 	struct khsm_card_file *c;
 	uint8_t index;
@@ -118,20 +153,20 @@ static int card_file_add(struct khsm_world_result *res, struct nlattr **tb)
 	index = nla_get_u8(tb[KHSM_A_CARD_INDEX]);
 	if (!index || index > KHSM_MAX_CARDS)
 		return -EPROTO;
-	for (i = 0; i < res->ncards; i++)
-		if (res->cards[i].index == index)
+	for (i = 0; i < *cf->n; i++)
+		if ((*cf->cards)[i].index == index)
 			return -EPROTO;
-	c = realloc(res->cards, (res->ncards + 1) * sizeof(*c));
+	c = realloc(*cf->cards, (*cf->n + 1) * sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	res->cards = c;
-	c = &c[res->ncards];
+	*cf->cards = c;
+	c = &c[*cf->n];
 	memset(c, 0, sizeof(*c));
 	c->index = index;
 	c->data = dup_attr(tb[KHSM_A_CARD_FILE], &c->len);
 	if (!c->data)
 		return -ENOMEM;
-	res->ncards++;
+	(*cf->n)++;
 	return 0;
 }
 
@@ -142,8 +177,10 @@ static int by_index(const void *a, const void *b)
 	return (int)x->index - (int)y->index;
 }
 
-static int card_files_parse(struct nlattr *cards, struct khsm_world_result *res)
+static int card_files_parse(struct nlattr *cards, struct khsm_card_file **files,
+			    size_t *n)
 {
+	struct card_files cf = { .cards = files, .n = n };
 	struct nlattr *tb[KHSM_A_CARD_MAX + 1];
 	struct nlattr *e;
 	int rem, ret;
@@ -153,13 +190,22 @@ static int card_files_parse(struct nlattr *cards, struct khsm_world_result *res)
 			continue;
 		if (nla_parse_nested(tb, KHSM_A_CARD_MAX, e, card_policy))
 			return -EPROTO;
-		ret = card_file_add(res, tb);
+		ret = card_file_add(&cf, tb);
 		if (ret)
 			return ret;
 	}
-	if (res->ncards)
-		qsort(res->cards, res->ncards, sizeof(*res->cards), by_index);
+	if (*n)
+		qsort(*files, *n, sizeof(**files), by_index);
 	return 0;
+}
+
+static void card_files_free(struct khsm_card_file *cards, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(cards[i].data);
+	free(cards);
 }
 
 /*
@@ -191,7 +237,8 @@ int khsm_world_result_parse(struct nl_msg *msg, struct khsm_world_result *res)
 	if (!res->world_file)
 		return -ENOMEM;
 	if (tb[KHSM_A_CARDS]) {
-		ret = card_files_parse(tb[KHSM_A_CARDS], res);
+		ret = card_files_parse(tb[KHSM_A_CARDS], &res->cards,
+				       &res->ncards);
 		if (ret)
 			return ret;
 	}
@@ -205,9 +252,7 @@ KHSM_API void khsm_world_result_free(struct khsm_world_result *res)
 	if (!res)
 		return;
 	free(res->world_file);
-	for (i = 0; i < res->ncards; i++)
-		free(res->cards[i].data);
-	free(res->cards);
+	card_files_free(res->cards, res->ncards);
 	for (i = 0; i < res->nwarnings; i++)
 		free(res->warnings[i]);
 	free(res->warnings);
@@ -248,7 +293,23 @@ static int card_desc_parse(struct nlattr *cards, struct khsm_insert_result *res)
 	return n == 1 ? 0 : -EPROTO;
 }
 
-/* Entries past KHSM_QUORUM_MAX (tokens of a newer module) are dropped. */
+/* The entry of an operator card set or softcard: the card's own set. */
+static int set_quorum_fill(struct nlattr **tb, struct khsm_insert_result *res)
+{
+	if (res->has_set_quorum)	/* one set per card */
+		return -EPROTO;
+	res->has_set_quorum = 1;
+	res->set_have = nla_get_u8(tb[KHSM_A_QUORUM_HAVE]);
+	res->set_need = nla_get_u8(tb[KHSM_A_QUORUM_NEED]);
+	res->set_done = !!tb[KHSM_A_QUORUM_DONE];
+	return 0;
+}
+
+/*
+ * Each entry is an ACS token's (QUORUM_TOKEN) or a set's (QUORUM_SET_ID),
+ * never both. ACS entries past KHSM_QUORUM_MAX (tokens of a newer module)
+ * are dropped.
+ */
 static int quorum_parse(struct nlattr *quorum, struct khsm_insert_result *res)
 {
 	struct nlattr *tb[KHSM_A_QUORUM_MAX + 1];
@@ -260,9 +321,15 @@ static int quorum_parse(struct nlattr *quorum, struct khsm_insert_result *res)
 		if (nla_type(e) != KHSM_A_QUORUM_ENTRY)
 			continue;
 		if (nla_parse_nested(tb, KHSM_A_QUORUM_MAX, e, quorum_policy) ||
-		    !tb[KHSM_A_QUORUM_TOKEN] || !tb[KHSM_A_QUORUM_HAVE] ||
-		    !tb[KHSM_A_QUORUM_NEED])
+		    !tb[KHSM_A_QUORUM_HAVE] || !tb[KHSM_A_QUORUM_NEED] ||
+		    (tb[KHSM_A_QUORUM_TOKEN] != NULL) ==
+		    (tb[KHSM_A_QUORUM_SET_ID] != NULL))
 			return -EPROTO;
+		if (tb[KHSM_A_QUORUM_SET_ID]) {
+			if (set_quorum_fill(tb, res))
+				return -EPROTO;
+			continue;
+		}
 		if (res->nquorum == KHSM_QUORUM_MAX)
 			continue;
 		q = &res->quorum[res->nquorum++];
@@ -287,7 +354,14 @@ int khsm_insert_result_parse(struct nl_msg *msg, struct khsm_insert_result *res)
 	ret = card_desc_parse(tb[KHSM_A_CARDS], res);
 	if (!ret && tb[KHSM_A_QUORUM])
 		ret = quorum_parse(tb[KHSM_A_QUORUM], res);
-	return ret;
+	if (ret || !tb[KHSM_A_TOKEN_ID])
+		return ret;
+	/* A token comes only from a set's quorum, met now. */
+	if (!res->has_set_quorum || !res->set_done)
+		return -EPROTO;
+	res->token_id = nla_get_u64(tb[KHSM_A_TOKEN_ID]);
+	res->has_token_id = 1;
+	return 0;
 }
 
 KHSM_API const struct khsm_quorum *
@@ -343,6 +417,125 @@ int khsm_slots_parse(struct nl_msg *msg, struct khsm_slot **slots,
 			return -ENOMEM;
 		*slots = s;
 		slot_fill(tb, &s[(*nslots)++]);
+	}
+	return 0;
+}
+
+static void get_u8(const struct nlattr *a, uint8_t *out)
+{
+	if (a)
+		*out = nla_get_u8(a);
+}
+
+/* The KHSM_A_CARDSET nest of a CARDSET_CREATE reply; SET_ID required. */
+static int cardset_fill(struct nlattr *nest, struct khsm_cardset_result *res)
+{
+	struct nlattr *tb[KHSM_A_CARDSET_MAX + 1];
+	unsigned int a;
+
+	if (nla_parse_nested(tb, KHSM_A_CARDSET_MAX, nest, cardset_policy) ||
+	    !tb[KHSM_A_CARDSET_SET_ID])
+		return -EPROTO;
+	for (a = 1; a <= KHSM_A_CARDSET_MAX; a++)
+		if (tb[a])
+			res->present |= KHSM_CARDSET_BIT(a);
+	nla_memcpy(res->set_id, tb[KHSM_A_CARDSET_SET_ID], KHSM_SET_ID_LEN);
+	if (tb[KHSM_A_CARDSET_NAME])
+		nla_strlcpy(res->name, tb[KHSM_A_CARDSET_NAME],
+			    sizeof(res->name));
+	if (tb[KHSM_A_CARDSET_TIMEOUT])
+		res->timeout = nla_get_u32(tb[KHSM_A_CARDSET_TIMEOUT]);
+	get_u8(tb[KHSM_A_CARDSET_TYPE], &res->type);
+	get_u8(tb[KHSM_A_CARDSET_K], &res->k);
+	get_u8(tb[KHSM_A_CARDSET_N], &res->n);
+	get_u8(tb[KHSM_A_CARDSET_PERSISTENT], &res->persistent);
+	get_u8(tb[KHSM_A_CARDSET_RECOVERY], &res->recovery);
+	get_u8(tb[KHSM_A_CARDSET_PP_RECOVERY], &res->pp_recovery);
+	return 0;
+}
+
+int khsm_cardset_result_parse(struct nl_msg *msg,
+			      struct khsm_cardset_result *res)
+{
+	struct nlattr *tb[KHSM_A_MAX + 1];
+	int ret;
+
+	ret = khsm_reply_parse(msg, tb);
+	if (ret)
+		return ret;
+	if (res->present || !tb[KHSM_A_CARDSET] || !tb[KHSM_A_CARDS])
+		return -EPROTO;	/* one reply per request, with both */
+	ret = cardset_fill(tb[KHSM_A_CARDSET], res);
+	if (ret)
+		return ret;
+	ret = card_files_parse(tb[KHSM_A_CARDS], &res->cards, &res->ncards);
+	if (!ret && !res->ncards)
+		ret = -EPROTO;
+	return ret;
+}
+
+KHSM_API void khsm_cardset_result_free(struct khsm_cardset_result *res)
+{
+	if (!res)
+		return;
+	card_files_free(res->cards, res->ncards);
+	memset(res, 0, sizeof(*res));
+}
+
+/* One token; the ABI's always-present attributes are required. */
+static int token_fill(struct nlattr **tb, struct khsm_token_info *t)
+{
+	if (!tb[KHSM_A_TOKEN_TOKEN_ID] || !tb[KHSM_A_TOKEN_SET_ID] ||
+	    !tb[KHSM_A_TOKEN_TYPE] || !tb[KHSM_A_TOKEN_OWNER_UID])
+		return -EPROTO;
+	memset(t, 0, sizeof(*t));
+	t->id = nla_get_u64(tb[KHSM_A_TOKEN_TOKEN_ID]);
+	nla_memcpy(t->set_id, tb[KHSM_A_TOKEN_SET_ID], KHSM_SET_ID_LEN);
+	t->type = nla_get_u8(tb[KHSM_A_TOKEN_TYPE]);
+	t->persistent = !!tb[KHSM_A_TOKEN_PERSISTENT];
+	t->owner_uid = nla_get_u32(tb[KHSM_A_TOKEN_OWNER_UID]);
+	if (tb[KHSM_A_TOKEN_SHARE_GID]) {
+		t->share_gid = nla_get_u32(tb[KHSM_A_TOKEN_SHARE_GID]);
+		t->shared = 1;
+	}
+	if (tb[KHSM_A_TOKEN_LOADER_PID])
+		t->loader_pid = nla_get_u32(tb[KHSM_A_TOKEN_LOADER_PID]);
+	if (tb[KHSM_A_TOKEN_REMAINING_MS]) {
+		t->remaining_ms = nla_get_u32(tb[KHSM_A_TOKEN_REMAINING_MS]);
+		t->has_remaining = 1;
+	}
+	if (tb[KHSM_A_TOKEN_NAME])
+		nla_strlcpy(t->name, tb[KHSM_A_TOKEN_NAME], sizeof(t->name));
+	return 0;
+}
+
+int khsm_tokens_parse(struct nl_msg *msg, struct khsm_token_info **tokens,
+		      size_t *n)
+{
+	struct nlattr *top[KHSM_A_MAX + 1];
+	struct nlattr *tb[KHSM_A_TOKEN_MAX + 1];
+	struct khsm_token_info *t;
+	struct nlattr *e;
+	int rem, ret;
+
+	ret = khsm_reply_parse(msg, top);
+	if (ret)
+		return ret;
+	if (!top[KHSM_A_TOKENS])	/* no token loaded */
+		return 0;
+	nla_for_each_nested(e, top[KHSM_A_TOKENS], rem) {
+		if (nla_type(e) != KHSM_A_TOKEN_ENTRY)
+			continue;
+		if (nla_parse_nested(tb, KHSM_A_TOKEN_MAX, e, token_policy))
+			return -EPROTO;
+		t = realloc(*tokens, (*n + 1) * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		*tokens = t;
+		ret = token_fill(tb, &t[*n]);
+		if (ret)
+			return ret;
+		(*n)++;
 	}
 	return 0;
 }

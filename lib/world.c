@@ -77,8 +77,9 @@ static int put_card(struct nl_msg *msg, const struct khsm_card_req *c)
 	return 0;
 }
 
-static int put_cards(struct nl_msg *msg, const struct khsm_card_req *cards,
-		     size_t n)
+/* KHSM_A_CARDS of WORLD_NEW, ACS_REPLACE and CARDSET_CREATE. */
+int khsm_cards_put(struct nl_msg *msg, const struct khsm_card_req *cards,
+		   size_t n)
 {
 	struct nlattr *nest;
 	size_t i;
@@ -106,7 +107,7 @@ int khsm_cardset_put(struct nl_msg *msg, const struct khsm_world_options *opts,
 	int ret;
 
 	ret = khsm_opts_put(msg, KHSM_A_WORLD_OPTS, opts) ?:
-	      put_cards(msg, cards, ncards);
+	      khsm_cards_put(msg, cards, ncards);
 	if (!ret && bind)
 		ret = put_bind(msg, bind);
 	return ret;

@@ -473,9 +473,10 @@ KHSM_API int khsm_policy_set(struct khsm *h,
  */
 #define KHSM_QUORUM_MAX		8	/* entries khsm_card_insert() keeps */
 
-/* khsm_card_insert() flags */
+/* khsm_card_insert() and khsm_card_insert_req() flags */
 enum khsm_insert_flags {
 	KHSM_INSERT_VERIFY_ONLY	= 1U << 0,	/* check, then forget the card */
+	KHSM_INSERT_SHARE_GID	= 1U << 1,	/* req->share_gid is valid */
 };
 
 struct khsm_quorum {
@@ -496,7 +497,19 @@ struct khsm_insert_result {
 	char set_name[KHSM_NAME_MAX];
 	uint32_t nquorum;		/* entries in @quorum */
 	struct khsm_quorum quorum[KHSM_QUORUM_MAX];
-	uint64_t __reserved[4];
+	/*
+	 * A card of an operator card set or softcard (since 1.2): the
+	 * progress of its set, from the KHSM_A_QUORUM_SET_ID entry, and the
+	 * token it loaded when it completed the quorum (KHSM_A_TOKEN_ID).
+	 */
+	uint64_t token_id;
+	uint8_t has_token_id;		/* @token_id valid: the token loaded */
+	uint8_t has_set_quorum;		/* @set_have, @set_need, @set_done valid */
+	uint8_t set_have;		/* cards of the set read so far */
+	uint8_t set_need;		/* the set's K */
+	uint8_t set_done;		/* met and verified */
+	uint8_t __pad2[3];
+	uint64_t __reserved[2];
 };
 
 /*
@@ -507,6 +520,33 @@ struct khsm_insert_result {
 KHSM_API int khsm_card_insert(struct khsm *h, uint8_t slot, const void *image,
 			      size_t len, const uint8_t *pp_key,
 			      unsigned int flags, struct khsm_insert_result *res);
+
+/*
+ * The whole CARD_INSERT request; zero it first. Fields added later come
+ * out of __reserved, where zero means "as before".
+ */
+struct khsm_insert_req {
+	const void *image;		/* the card file */
+	size_t len;			/* 1..KHSM_FILE_MAX bytes */
+	const uint8_t *pp_key;		/* KHSM_PP_KEY_LEN bytes, or NULL */
+	uint32_t flags;			/* KHSM_INSERT_* */
+	uint32_t share_gid;		/* with KHSM_INSERT_SHARE_GID: the group
+					 * that may use the token the card
+					 * completes, besides the loading uid */
+	uint8_t slot;
+	uint8_t __pad[7];
+	uint64_t __reserved[4];
+};
+
+/*
+ * KHSM_CMD_CARD_INSERT of @req. For the card that completes the quorum of
+ * an operator card set or softcard, res->has_token_id is set and
+ * res->token_id names the token it loaded. A non-persistent token lasts
+ * while that card stays in its slot; every token goes when @h is closed.
+ */
+KHSM_API int khsm_card_insert_req(struct khsm *h,
+				  const struct khsm_insert_req *req,
+				  struct khsm_insert_result *res);
 
 /* The progress of @token in @res, or NULL if the module sent none. */
 KHSM_API const struct khsm_quorum *
@@ -531,6 +571,172 @@ struct khsm_slot {
  */
 KHSM_API int khsm_slot_list(struct khsm *h, struct khsm_slot **slots,
 			    size_t *nslots);
+
+/*
+ * ---- Operator card sets, softcards and logical tokens ----
+ *
+ * An operator card set (OCS) is K of N cards whose quorum, presented with
+ * khsm_card_insert_req() on one handle, loads a logical token; a softcard
+ * is a 1-of-1 set whose one card has a passphrase and lives in kmdata.
+ * The module keeps no list of sets: their cards carry everything, and the
+ * tools keep a record of each in kmdata (see khsm_cardset_record_parse()).
+ */
+
+/* khsm_cardset_req flags */
+enum khsm_cardset_flags {
+	KHSM_CARDSET_PERSISTENT	 = 1U << 0,	/* outlives its last card */
+	KHSM_CARDSET_RECOVERY	 = 1U << 1,	/* keys recoverable (needs the
+						 * world's key recovery) */
+	KHSM_CARDSET_NO_RECOVERY = 1U << 2,	/* keys not recoverable */
+	KHSM_CARDSET_PP_RECOVERY = 1U << 3,	/* passphrases replaceable (needs
+						 * the world's switch) */
+};
+
+/*
+ * A set to create. Without KHSM_CARDSET_RECOVERY or _NO_RECOVERY the
+ * module follows the world's key recovery switch. Zero it first.
+ */
+struct khsm_cardset_req {
+	uint8_t type;			/* KHSM_SET_OCS or KHSM_SET_SOFTCARD */
+	uint8_t k;			/* quorum, 1..n */
+	uint8_t n;			/* cards, 1..KHSM_MAX_CARDS; softcard: 1 */
+	uint8_t __pad;
+	uint32_t flags;			/* KHSM_CARDSET_* */
+	uint32_t timeout;		/* seconds after loading; 0: none */
+	char name[KHSM_NAME_MAX];	/* NUL-terminated, not empty */
+	uint64_t __reserved[4];
+};
+
+#define KHSM_CARDSET_BIT(attr)	(UINT32_C(1) << (attr))
+
+/*
+ * What KHSM_CMD_CARDSET_CREATE returns: the set as the module fixed it
+ * (@present has KHSM_CARDSET_BIT(KHSM_A_CARDSET_*) for each attribute it
+ * sent; SET_ID always) and its card files. Zeroed by the call; the cards
+ * belong to it until khsm_cardset_result_free().
+ */
+struct khsm_cardset_result {
+	uint32_t present;
+	uint8_t set_id[KHSM_SET_ID_LEN];
+	uint8_t type;
+	uint8_t k;
+	uint8_t n;
+	uint8_t persistent;
+	uint8_t recovery;
+	uint8_t pp_recovery;
+	uint8_t __pad[2];
+	uint32_t timeout;
+	char name[KHSM_NAME_MAX];
+	struct khsm_card_file *cards;	/* sorted by index */
+	size_t ncards;
+	uint64_t __reserved[4];
+};
+
+/*
+ * KHSM_CMD_CARDSET_CREATE: the set @req whose cards are @cards (@ncards of
+ * them, which must be N; each with its passphrase key, if any, as for
+ * khsm_world_new(): keep them in khsm_secure_alloc() memory). Needs no
+ * ACS. -EINVAL for unknown flags or both recovery flags.
+ */
+KHSM_API int khsm_cardset_create(struct khsm *h,
+				 const struct khsm_cardset_req *req,
+				 const struct khsm_card_req *cards,
+				 size_t ncards,
+				 struct khsm_cardset_result *res);
+
+/* Free what @res holds and zero it; NULL is a no-op. */
+KHSM_API void khsm_cardset_result_free(struct khsm_cardset_result *res);
+
+/* A loaded logical token (KHSM_CMD_TOKEN_LIST). */
+struct khsm_token_info {
+	uint64_t id;			/* random, unguessable */
+	uint8_t set_id[KHSM_SET_ID_LEN];
+	uint8_t type;			/* enum khsm_set_type */
+	uint8_t persistent;
+	uint8_t shared;			/* @share_gid valid */
+	uint8_t has_remaining;		/* @remaining_ms valid: it has a timeout */
+	uint32_t owner_uid;		/* the uid that loaded it */
+	uint32_t share_gid;
+	uint32_t loader_pid;		/* who presented the last card; 0 unknown */
+	uint32_t remaining_ms;		/* before its timeout */
+	char name[KHSM_NAME_MAX];	/* the set's */
+	uint64_t __reserved[2];
+};
+
+/*
+ * KHSM_CMD_TOKEN_LIST: *@tokens is an array of *@n entries (NULL if none)
+ * that the caller frees with free().
+ */
+KHSM_API int khsm_token_list(struct khsm *h, struct khsm_token_info **tokens,
+			     size_t *n);
+
+/*
+ * KHSM_CMD_TOKEN_UNLOAD: unload token @id now (its loader or an officer);
+ * -ENOKEY if there is no such token.
+ */
+KHSM_API int khsm_token_unload(struct khsm *h, uint64_t id);
+
+/*
+ * ---- Card set records (kmdata) ----
+ *
+ * The record of a set, KHSM_CARDSET_RECORD_PREFIX followed by its name
+ * (the tools write it 0640, group khsm): what a program needs to find the
+ * set's token in khsm_token_list() and its cards, nothing secret. A
+ * softcard's card is KHSM_SOFTCARD_PREFIX followed by its name, 0640.
+ */
+#define KHSM_CARDSET_RECORD_PREFIX	"cardset_"
+#define KHSM_SOFTCARD_PREFIX		"softcard_"
+#define KHSM_HOLDER_MAX			128	/* register text, with the NUL */
+#define KHSM_CARDSET_RECORD_FORMAT	1
+
+struct khsm_cardset_record {
+	uint8_t set_id[KHSM_SET_ID_LEN];
+	uint8_t world_id[KHSM_WORLD_ID_LEN];
+	uint8_t type;			/* KHSM_SET_OCS or KHSM_SET_SOFTCARD */
+	uint8_t k;
+	uint8_t n;
+	uint8_t persistent;		/* 0/1 */
+	uint8_t recovery;		/* 0/1 */
+	uint8_t pp_recovery;		/* 0/1 */
+	uint8_t __pad[2];
+	uint32_t timeout;		/* seconds, 0: none */
+	uint64_t created;		/* seconds since the epoch */
+	char name[KHSM_NAME_MAX];
+	char card_names[KHSM_MAX_CARDS][KHSM_NAME_MAX];	/* "" unknown */
+	char holders[KHSM_MAX_CARDS][KHSM_HOLDER_MAX];	/* "" none */
+	uint64_t __reserved[4];
+};
+
+/*
+ * A set name that can be part of a kmdata file name: 1 to
+ * KHSM_NAME_MAX - 1 of A-Z a-z 0-9 . _ -, not starting with '.' or '-'.
+ */
+KHSM_API bool khsm_cardset_name_valid(const char *name);
+
+/*
+ * Record text: "key = value" lines, '#' starts a comment line:
+ *
+ *   format = 1                          persistent = yes|no
+ *   name = NAME                         timeout = SECONDS (0: none)
+ *   type = ocs|softcard                 recovery = on|off
+ *   set-id = HEX (32 digits)            passphrase-recovery = on|off
+ *   world-id = HEX (32 digits)          created = SECONDS since the epoch
+ *   quorum = K/N                        card.I = NAME, holder.I = TEXT
+ *
+ * khsm_cardset_record_format() writes @r (card.I for every named card,
+ * holder.I for every holder); -EINVAL if a field cannot be written back
+ * (a name that khsm_cardset_name_valid() refuses, a value with a control
+ * character), else 0 or the negative errno of a failed write.
+ * khsm_cardset_record_parse() fills @r (zeroed first) from @text: every
+ * key but card.I and holder.I is required, a key given twice is an error,
+ * unknown keys are skipped (a newer writer's). -EINVAL with "line N: ..."
+ * in @err (may be NULL), -EPROTONOSUPPORT for another format.
+ */
+KHSM_API int khsm_cardset_record_format(const struct khsm_cardset_record *r,
+					FILE *f);
+KHSM_API int khsm_cardset_record_parse(const char *text,
+				       struct khsm_cardset_record *r,
+				       char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
  * would send them (or a broken one might).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netlink/attr.h>
@@ -462,6 +463,333 @@ static void slots_reply(void)
 	nlmsg_free(msg);
 }
 
+/* CARD_INSERT with a share gid; the old call refuses the new flag. */
+static void insert_request(void)
+{
+	struct nlattr *tb[KHSM_A_MAX + 1];
+	uint8_t key[KHSM_PP_KEY_LEN];
+	struct khsm_insert_req req;
+	struct nl_msg *msg = message(KHSM_CMD_CARD_INSERT);
+
+	CHECK(msg);
+	if (!msg)
+		return;
+	memset(key, 0x5a, sizeof(key));
+	memset(&req, 0, sizeof(req));
+	req.image = "CARD";
+	req.len = 4;
+	req.pp_key = key;
+	req.slot = 3;
+	req.flags = KHSM_INSERT_SHARE_GID;
+	req.share_gid = 1234;
+	CHECK_INT(khsm_insert_put(msg, &req), 0);
+	CHECK_INT(genlmsg_parse(nlmsg_hdr(msg), 0, tb, KHSM_A_MAX, NULL), 0);
+	CHECK(tb[KHSM_A_SLOT] && nla_get_u8(tb[KHSM_A_SLOT]) == 3);
+	CHECK(tb[KHSM_A_CARD_IMAGE] && nla_len(tb[KHSM_A_CARD_IMAGE]) == 4);
+	CHECK(tb[KHSM_A_PP_KEY] && nla_len(tb[KHSM_A_PP_KEY]) == KHSM_PP_KEY_LEN);
+	CHECK(tb[KHSM_A_SHARE_GID] && nla_len(tb[KHSM_A_SHARE_GID]) == 4);
+	CHECK_INT(nla_get_u32(tb[KHSM_A_SHARE_GID]), 1234);
+	CHECK(!tb[KHSM_A_VERIFY_ONLY]);
+	nlmsg_free(msg);
+	/* Without a handle: refused before anything is sent. */
+	CHECK_INT(khsm_card_insert_req(NULL, &req, NULL), -EINVAL);
+	/* The struct the 1.1 callers compiled against keeps its size. */
+	CHECK_INT(sizeof(struct khsm_insert_result), 248);
+}
+
+static void put_set_quorum(struct nl_msg *msg, uint8_t have, uint8_t need,
+			   bool done)
+{
+	struct nlattr *e = nest(msg, KHSM_A_QUORUM_ENTRY);
+	uint8_t sid[KHSM_SET_ID_LEN] = { 7 };
+
+	nla_put(msg, KHSM_A_QUORUM_SET_ID, sizeof(sid), sid);
+	nla_put_u8(msg, KHSM_A_QUORUM_HAVE, have);
+	nla_put_u8(msg, KHSM_A_QUORUM_NEED, need);
+	if (done)
+		nla_put_flag(msg, KHSM_A_QUORUM_DONE);
+	nla_nest_end(msg, e);
+}
+
+/* A CARD_INSERT reply for card 1 of an OCS, with its set's progress. */
+static struct nl_msg *set_insert_reply(uint8_t have, uint8_t need, bool done,
+				       bool token)
+{
+	struct nl_msg *msg = message(KHSM_CMD_CARD_INSERT);
+	struct nlattr *cards, *e, *quorum;
+
+	if (!msg)
+		return NULL;
+	cards = nest(msg, KHSM_A_CARDS);
+	e = nest(msg, KHSM_A_CARD_ENTRY);
+	nla_put_u8(msg, KHSM_A_CARD_INDEX, 1);
+	nla_put_string(msg, KHSM_A_CARD_SET_NAME, "payments");
+	nla_nest_end(msg, e);
+	nla_nest_end(msg, cards);
+	quorum = nest(msg, KHSM_A_QUORUM);
+	put_set_quorum(msg, have, need, done);
+	nla_nest_end(msg, quorum);
+	if (token)
+		nla_put_u64(msg, KHSM_A_TOKEN_ID, UINT64_C(0xfedcba9876543210));
+	return msg;
+}
+
+static void insert_reply_set(void)
+{
+	struct khsm_insert_result res;
+	struct nlattr *quorum, *e;
+	struct nl_msg *msg;
+
+	msg = set_insert_reply(2, 2, true, true);
+	CHECK(msg);
+	if (!msg)
+		return;
+	memset(&res, 0, sizeof(res));
+	CHECK_INT(khsm_insert_result_parse(msg, &res), 0);
+	CHECK_INT(res.nquorum, 0);
+	CHECK_INT(res.has_set_quorum, 1);
+	CHECK_INT(res.set_have, 2);
+	CHECK_INT(res.set_need, 2);
+	CHECK_INT(res.set_done, 1);
+	CHECK_INT(res.has_token_id, 1);
+	CHECK(res.token_id == UINT64_C(0xfedcba9876543210));
+	CHECK_STR(res.set_name, "payments");
+	nlmsg_free(msg);
+
+	/* Not yet: progress, no token. */
+	msg = set_insert_reply(1, 2, false, false);
+	memset(&res, 0, sizeof(res));
+	CHECK_INT(khsm_insert_result_parse(msg, &res), 0);
+	CHECK(res.has_set_quorum && res.set_have == 1 && !res.set_done);
+	CHECK_INT(res.has_token_id, 0);
+	nlmsg_free(msg);
+
+	/* A token without the quorum met makes no sense. */
+	msg = set_insert_reply(1, 2, false, true);
+	memset(&res, 0, sizeof(res));
+	CHECK_INT(khsm_insert_result_parse(msg, &res), -EPROTO);
+	nlmsg_free(msg);
+
+	/* An entry that is both an ACS token's and a set's. */
+	msg = set_insert_reply(1, 2, false, false);
+	quorum = nest(msg, KHSM_A_QUORUM);
+	e = nest(msg, KHSM_A_QUORUM_ENTRY);
+	nla_put_u32(msg, KHSM_A_QUORUM_TOKEN, KHSM_TOKEN_ACS);
+	nla_put(msg, KHSM_A_QUORUM_SET_ID, KHSM_SET_ID_LEN, "0123456789abcdef");
+	nla_put_u8(msg, KHSM_A_QUORUM_HAVE, 1);
+	nla_put_u8(msg, KHSM_A_QUORUM_NEED, 1);
+	nla_nest_end(msg, e);
+	nla_nest_end(msg, quorum);
+	memset(&res, 0, sizeof(res));
+	CHECK_INT(khsm_insert_result_parse(msg, &res), -EPROTO);
+	nlmsg_free(msg);
+}
+
+static void cardset_create_request(void)
+{
+	struct nlattr *top[KHSM_A_MAX + 1], *tb[KHSM_A_CARDSET_MAX + 1];
+	struct khsm_cardset_req req;
+	struct khsm_card_req cards[3];
+	struct nl_msg *msg = message(KHSM_CMD_CARDSET_CREATE);
+	unsigned int i;
+
+	CHECK(msg);
+	if (!msg)
+		return;
+	memset(&req, 0, sizeof(req));
+	memset(cards, 0, sizeof(cards));
+	for (i = 0; i < 3; i++) {
+		cards[i].index = (uint8_t)(i + 1);
+		snprintf(cards[i].name, sizeof(cards[i].name), "c%u", i + 1);
+	}
+	req.type = KHSM_SET_OCS;
+	req.k = 2;
+	req.n = 3;
+	req.timeout = 300;
+	req.flags = KHSM_CARDSET_PERSISTENT;
+	strcpy(req.name, "payments");
+	CHECK_INT(khsm_cardset_create_put(msg, &req, cards, 3), 0);
+	CHECK_INT(genlmsg_parse(nlmsg_hdr(msg), 0, top, KHSM_A_MAX, NULL), 0);
+	CHECK(top[KHSM_A_CARDSET] && top[KHSM_A_CARDS]);
+	if (!top[KHSM_A_CARDSET])
+		goto out;
+	CHECK(top[KHSM_A_CARDSET]->nla_type & NLA_F_NESTED);
+	CHECK_INT(nla_parse_nested(tb, KHSM_A_CARDSET_MAX, top[KHSM_A_CARDSET],
+				   NULL), 0);
+	CHECK_INT(nla_get_u8(tb[KHSM_A_CARDSET_TYPE]), KHSM_SET_OCS);
+	CHECK_STR(nla_get_string(tb[KHSM_A_CARDSET_NAME]), "payments");
+	CHECK_INT(nla_get_u8(tb[KHSM_A_CARDSET_K]), 2);
+	CHECK_INT(nla_get_u8(tb[KHSM_A_CARDSET_N]), 3);
+	CHECK_INT(nla_get_u8(tb[KHSM_A_CARDSET_PERSISTENT]), 1);
+	CHECK_INT(nla_get_u32(tb[KHSM_A_CARDSET_TIMEOUT]), 300);
+	CHECK_INT(nla_get_u8(tb[KHSM_A_CARDSET_PP_RECOVERY]), 0);
+	/* Not asked for: the world's switch decides. */
+	CHECK(!tb[KHSM_A_CARDSET_RECOVERY]);
+	CHECK(!tb[KHSM_A_CARDSET_SET_ID]);
+out:
+	nlmsg_free(msg);
+
+	msg = message(KHSM_CMD_CARDSET_CREATE);
+	req.flags = KHSM_CARDSET_NO_RECOVERY;
+	CHECK_INT(khsm_cardset_create_put(msg, &req, cards, 3), 0);
+	genlmsg_parse(nlmsg_hdr(msg), 0, top, KHSM_A_MAX, NULL);
+	nla_parse_nested(tb, KHSM_A_CARDSET_MAX, top[KHSM_A_CARDSET], NULL);
+	CHECK(tb[KHSM_A_CARDSET_RECOVERY] &&
+	      nla_get_u8(tb[KHSM_A_CARDSET_RECOVERY]) == 0);
+	nlmsg_free(msg);
+
+	msg = message(KHSM_CMD_CARDSET_CREATE);
+	req.flags = KHSM_CARDSET_RECOVERY | KHSM_CARDSET_NO_RECOVERY;
+	CHECK_INT(khsm_cardset_create_put(msg, &req, cards, 3), -EINVAL);
+	req.flags = 1U << 10;
+	CHECK_INT(khsm_cardset_create_put(msg, &req, cards, 3), -EINVAL);
+	req.flags = 0;
+	req.name[0] = '\0';
+	CHECK_INT(khsm_cardset_create_put(msg, &req, cards, 3), -EINVAL);
+	memset(req.name, 'x', sizeof(req.name));
+	CHECK_INT(khsm_cardset_create_put(msg, &req, cards, 3), -EINVAL);
+	nlmsg_free(msg);
+}
+
+static struct nl_msg *cardset_reply(bool with_id, bool with_cards)
+{
+	struct nl_msg *msg = message(KHSM_CMD_CARDSET_CREATE);
+	uint8_t sid[KHSM_SET_ID_LEN] = { 0xab };
+	struct nlattr *set, *cards;
+
+	if (!msg)
+		return NULL;
+	set = nest(msg, KHSM_A_CARDSET);
+	nla_put_u8(msg, KHSM_A_CARDSET_TYPE, KHSM_SET_OCS);
+	nla_put_string(msg, KHSM_A_CARDSET_NAME, "payments");
+	nla_put_u8(msg, KHSM_A_CARDSET_K, 2);
+	nla_put_u8(msg, KHSM_A_CARDSET_N, 2);
+	nla_put_u8(msg, KHSM_A_CARDSET_RECOVERY, 1);
+	nla_put_u32(msg, KHSM_A_CARDSET_TIMEOUT, 60);
+	if (with_id)
+		nla_put(msg, KHSM_A_CARDSET_SET_ID, sizeof(sid), sid);
+	nla_nest_end(msg, set);
+	if (with_cards) {
+		cards = nest(msg, KHSM_A_CARDS);
+		put_card_file(msg, 2, "two");
+		put_card_file(msg, 1, "one");
+		nla_nest_end(msg, cards);
+	}
+	return msg;
+}
+
+static void cardset_create_reply(void)
+{
+	struct khsm_cardset_result res;
+	struct nl_msg *msg = cardset_reply(true, true);
+
+	CHECK(msg);
+	if (!msg)
+		return;
+	memset(&res, 0, sizeof(res));
+	CHECK_INT(khsm_cardset_result_parse(msg, &res), 0);
+	CHECK_INT(res.set_id[0], 0xab);
+	CHECK_INT(res.type, KHSM_SET_OCS);
+	CHECK_STR(res.name, "payments");
+	CHECK_INT(res.k, 2);
+	CHECK_INT(res.recovery, 1);
+	CHECK_INT(res.timeout, 60);
+	CHECK(res.present & KHSM_CARDSET_BIT(KHSM_A_CARDSET_RECOVERY));
+	CHECK(!(res.present & KHSM_CARDSET_BIT(KHSM_A_CARDSET_PERSISTENT)));
+	CHECK_INT(res.ncards, 2);
+	if (res.ncards == 2) {
+		CHECK_INT(res.cards[0].index, 1);
+		CHECK(!memcmp(res.cards[1].data, "two", 3));
+	}
+	/* A second reply to the same request. */
+	CHECK_INT(khsm_cardset_result_parse(msg, &res), -EPROTO);
+	khsm_cardset_result_free(&res);
+	CHECK(!res.cards && !res.ncards && !res.present);
+	khsm_cardset_result_free(NULL);
+	nlmsg_free(msg);
+
+	msg = cardset_reply(false, true);
+	memset(&res, 0, sizeof(res));
+	CHECK_INT(khsm_cardset_result_parse(msg, &res), -EPROTO);
+	khsm_cardset_result_free(&res);
+	nlmsg_free(msg);
+	msg = cardset_reply(true, false);
+	memset(&res, 0, sizeof(res));
+	CHECK_INT(khsm_cardset_result_parse(msg, &res), -EPROTO);
+	khsm_cardset_result_free(&res);
+	nlmsg_free(msg);
+}
+
+static void put_token(struct nl_msg *msg, uint64_t id, bool shared,
+		      bool timeout)
+{
+	struct nlattr *e = nest(msg, KHSM_A_TOKEN_ENTRY);
+	uint8_t sid[KHSM_SET_ID_LEN] = { 0xcd };
+
+	if (id)
+		nla_put_u64(msg, KHSM_A_TOKEN_TOKEN_ID, id);
+	nla_put(msg, KHSM_A_TOKEN_SET_ID, sizeof(sid), sid);
+	nla_put_string(msg, KHSM_A_TOKEN_NAME, "web");
+	nla_put_u8(msg, KHSM_A_TOKEN_TYPE, KHSM_SET_SOFTCARD);
+	nla_put_flag(msg, KHSM_A_TOKEN_PERSISTENT);
+	nla_put_u32(msg, KHSM_A_TOKEN_OWNER_UID, 1000);
+	if (shared)
+		nla_put_u32(msg, KHSM_A_TOKEN_SHARE_GID, 1001);
+	nla_put_u32(msg, KHSM_A_TOKEN_LOADER_PID, 4242);
+	if (timeout)
+		nla_put_u32(msg, KHSM_A_TOKEN_REMAINING_MS, 59000);
+	nla_nest_end(msg, e);
+}
+
+static void tokens_reply(void)
+{
+	struct nl_msg *msg = message(KHSM_CMD_TOKEN_LIST);
+	struct khsm_token_info *t = NULL;
+	struct nlattr *list;
+	size_t n = 0;
+
+	CHECK(msg);
+	if (!msg)
+		return;
+	list = nest(msg, KHSM_A_TOKENS);
+	put_token(msg, 1, false, false);
+	put_token(msg, UINT64_MAX, true, true);
+	nla_nest_end(msg, list);
+	CHECK_INT(khsm_tokens_parse(msg, &t, &n), 0);
+	CHECK_INT(n, 2);
+	if (n == 2) {
+		CHECK(t[0].id == 1 && !t[0].shared && !t[0].has_remaining);
+		CHECK(t[1].id == UINT64_MAX);
+		CHECK_INT(t[1].set_id[0], 0xcd);
+		CHECK_STR(t[1].name, "web");
+		CHECK_INT(t[1].type, KHSM_SET_SOFTCARD);
+		CHECK_INT(t[1].persistent, 1);
+		CHECK_INT(t[1].owner_uid, 1000);
+		CHECK(t[1].shared && t[1].share_gid == 1001);
+		CHECK_INT(t[1].loader_pid, 4242);
+		CHECK(t[1].has_remaining && t[1].remaining_ms == 59000);
+	}
+	free(t);
+	nlmsg_free(msg);
+
+	/* No token loaded: no nest, or an empty one. */
+	msg = message(KHSM_CMD_TOKEN_LIST);
+	t = NULL;
+	n = 0;
+	CHECK_INT(khsm_tokens_parse(msg, &t, &n), 0);
+	CHECK(!t && !n);
+	nlmsg_free(msg);
+
+	/* A token without its id. */
+	msg = message(KHSM_CMD_TOKEN_LIST);
+	list = nest(msg, KHSM_A_TOKENS);
+	put_token(msg, 0, false, false);
+	nla_nest_end(msg, list);
+	CHECK_INT(khsm_tokens_parse(msg, &t, &n), -EPROTO);
+	free(t);
+	nlmsg_free(msg);
+}
+
 static const struct unit_test tests[] = {
 	{ "options nest: only what was given", options_nest },
 	{ "options nest: every option", options_nest_all },
@@ -473,6 +801,11 @@ static const struct unit_test tests[] = {
 	{ "world result refusals", world_result_refusals },
 	{ "CARD_INSERT reply", insert_reply },
 	{ "SLOT_LIST reply", slots_reply },
+	{ "CARD_INSERT request with a share gid", insert_request },
+	{ "CARD_INSERT reply of a set card", insert_reply_set },
+	{ "CARDSET_CREATE request", cardset_create_request },
+	{ "CARDSET_CREATE reply", cardset_create_reply },
+	{ "TOKEN_LIST reply", tokens_reply },
 };
 
 UNIT_SUITE(replies, tests);
