@@ -98,13 +98,16 @@ static void verify_usage(FILE *f)
 
 static int verify_run(struct presenter *p, const char *path)
 {
+	struct khsm_insert_req req = {
+		.flags = KHSM_INSERT_VERIFY_ONLY, .slot = p->slot,
+	};
 	struct khsm_insert_result res;
 	struct khsm_card_info ci;
 	uint8_t *data = NULL;
 	size_t len;
 	int ret, err;
 
-	ret = read_card_file(p->cmd, path, &data, &len, &ci);
+	ret = read_card_file(p->cmd, path, 0, &data, &len, &ci);
 	if (ret)
 		return ret;
 	if (ci.has_passphrase) {
@@ -112,9 +115,10 @@ static int verify_run(struct presenter *p, const char *path)
 		if (ret)
 			goto out;
 	}
-	err = khsm_card_insert(p->h, p->slot, data, len,
-			       ci.has_passphrase ? p->sec->key : NULL,
-			       KHSM_INSERT_VERIFY_ONLY, &res);
+	req.image = data;
+	req.len = len;
+	req.pp_key = ci.has_passphrase ? p->sec->key : NULL;
+	err = khsm_card_insert_req(p->h, &req, &res);
 	explicit_bzero(p->sec->key, sizeof(p->sec->key));
 	if (err) {
 		ret = report_error(p->cmd, p->h, err);

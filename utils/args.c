@@ -47,6 +47,7 @@ int present_option(int opt, const char *arg, struct present_args *a,
 		if (parse_u32(arg, 0, UINT8_MAX, &v))
 			return bad(err, errlen, "--slot %s: not a slot number", arg);
 		a->slot = (uint8_t)v;
+		a->slot_given = true;
 		return 0;
 	case OPT_PP_FD:
 		if (parse_u32(arg, 0, INT_MAX, &v))
@@ -320,4 +321,229 @@ int merge_options(struct khsm_world_options *dst,
 			return ret;
 	}
 	return 0;
+}
+
+static const struct option ocs_options[] = {
+	{ "persistent", no_argument, NULL, OPT_PERSISTENT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "no-recovery", no_argument, NULL, OPT_NO_RECOVERY },
+	{ "pp-recovery", no_argument, NULL, OPT_SET_PP_RECOVERY },
+	{ "card-dir", required_argument, NULL, OPT_CARD_DIR },
+	{ "card-name", required_argument, NULL, OPT_CARD_NAME },
+	{ "card-holder", required_argument, NULL, OPT_CARD_HOLDER },
+	{ "passphrase-fd", required_argument, NULL, OPT_PP_FD },
+	{ "passphrase-file", required_argument, NULL, OPT_PP_FILE },
+	{ "no-passphrase", no_argument, NULL, OPT_NO_PP },
+	{ "yes", no_argument, NULL, OPT_YES },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A softcard: its name and passphrase, nothing else to choose. */
+static const struct option softcard_options[] = {
+	{ "passphrase-fd", required_argument, NULL, OPT_PP_FD },
+	{ "passphrase-file", required_argument, NULL, OPT_PP_FILE },
+	{ "yes", no_argument, NULL, OPT_YES },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int set_size(uint8_t *field, const char *name, const char *arg,
+		    char *err, size_t errlen)
+{
+	uint32_t v;
+
+	if (parse_u32(arg, 1, KHSM_MAX_CARDS, &v))
+		return bad(err, errlen, "%s %s: not a number within 1..%d",
+			   name, arg, KHSM_MAX_CARDS);
+	*field = (uint8_t)v;
+	return 0;
+}
+
+static int set_args_option(int opt, const char *arg, struct set_args *a,
+			   char *err, size_t errlen)
+{
+	struct cardset_args *ca = &a->ca;
+
+	switch (opt) {
+	case 'K':
+		return set_size(&a->req.k, "-K", arg, err, errlen);
+	case 'N':
+		return set_size(&a->req.n, "-N", arg, err, errlen);
+	case OPT_PERSISTENT:
+		a->req.flags |= KHSM_CARDSET_PERSISTENT;
+		return 0;
+	case OPT_TIMEOUT:
+		if (parse_u32(arg, 0, UINT32_MAX, &a->req.timeout))
+			return bad(err, errlen,
+				   "--timeout %s: not a number of seconds", arg);
+		return 0;
+	case OPT_NO_RECOVERY:
+		a->req.flags |= KHSM_CARDSET_NO_RECOVERY;
+		return 0;
+	case OPT_SET_PP_RECOVERY:
+		a->req.flags |= KHSM_CARDSET_PP_RECOVERY;
+		return 0;
+	case OPT_CARD_DIR:
+		ca->card_dir = arg;
+		return 0;
+	case OPT_CARD_NAME:
+		return add_text(ca->names, &ca->nnames, KHSM_NAME_MAX,
+				"--card-name", arg, err, errlen);
+	case OPT_CARD_HOLDER:
+		return add_text(ca->holders, &ca->nholders, HOLDER_MAX,
+				"--card-holder", arg, err, errlen);
+	case OPT_YES:
+		ca->yes = true;
+		return 0;
+	default:
+		return present_option(opt, arg, &ca->auth, err, errlen) ? -1 : 0;
+	}
+}
+
+/* NAME, which becomes a kmdata file name, and K <= N. */
+static enum parsed set_check(int argc, char *argv[], struct set_args *a,
+			     char *err, size_t errlen)
+{
+	const struct cardset_args *ca = &a->ca;
+
+	if (optind >= argc)
+		bad(err, errlen, "NAME is needed");
+	else if (optind + 1 < argc)
+		bad(err, errlen, "unexpected argument '%s'", argv[optind + 1]);
+	else if (!khsm_cardset_name_valid(argv[optind]))
+		bad(err, errlen,
+		    "NAME '%s': 1 to %d of A-Z a-z 0-9 . _ -, not starting with . or -",
+		    argv[optind], KHSM_NAME_MAX - 1);
+	else if (a->req.k > a->req.n)
+		bad(err, errlen, "-K %u is above -N %u", a->req.k, a->req.n);
+	else if (ca->nnames > a->req.n || ca->nholders > a->req.n)
+		bad(err, errlen, "more --card-name or --card-holder than the %u cards",
+		    a->req.n);
+	else if (!pp_opts_check(&ca->auth.pp, err, errlen))
+		return PARSED_RUN;
+	return PARSED_BAD;
+}
+
+/*
+ * "cardset create" (@type KHSM_SET_OCS) and "softcard create"
+ * (KHSM_SET_SOFTCARD: 1 of 1, persistent).
+ */
+enum parsed parse_set_args(int argc, char *argv[], uint8_t type,
+			   struct set_args *a, char *err, size_t errlen)
+{
+	bool ocs = type == KHSM_SET_OCS;
+	char culprit[64];
+	enum parsed p;
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	khsm_world_options_init(&a->ca.flags);
+	present_args_init(&a->ca.auth);
+	a->req.type = type;
+	a->req.k = 1;
+	a->req.n = 1;
+	if (!ocs)
+		a->req.flags = KHSM_CARDSET_PERSISTENT;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ocs ? "K:N:h" : "h",
+				  ocs ? ocs_options : softcard_options,
+				  NULL)) != -1) {
+		if (opt == 'h')
+			return PARSED_HELP;
+		if (opt == '?') {
+			bad(err, errlen, "unrecognised option or missing value: %s",
+			    getopt_culprit(argv, culprit, sizeof(culprit)));
+			return PARSED_BAD;
+		}
+		if (set_args_option(opt, optarg, a, err, errlen))
+			return PARSED_BAD;
+	}
+	p = set_check(argc, argv, a, err, errlen);
+	if (p == PARSED_RUN)
+		strcpy(a->req.name, argv[optind]);
+	return p;
+}
+
+static const struct option load_options[] = {
+	{ "share-gid", required_argument, NULL, OPT_SHARE_GID },
+	{ "hold", no_argument, NULL, OPT_HOLD },
+	{ "help", no_argument, NULL, 'h' },
+	PRESENT_LONG_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option preload_options[] = {
+	{ "share-gid", required_argument, NULL, OPT_SHARE_GID },
+	{ "help", no_argument, NULL, 'h' },
+	PRESENT_LONG_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static int load_option(int opt, const char *arg, struct load_args *a,
+		       char *err, size_t errlen)
+{
+	if (opt == OPT_SHARE_GID)
+		a->share = arg;
+	else if (opt == OPT_HOLD)
+		a->hold = true;
+	else
+		return present_option(opt, arg, &a->present, err, errlen) ?
+		       -1 : 0;
+	return 0;
+}
+
+static enum parsed load_check(int argc, char *argv[], bool preload,
+			      struct load_args *a, char *err, size_t errlen)
+{
+	if (optind >= argc)
+		bad(err, errlen, "NAME is needed");
+	else if (optind + 1 < argc)
+		bad(err, errlen, "unexpected argument '%s'%s", argv[optind + 1],
+		    preload ? " (the command goes after --)" : "");
+	else if (!khsm_cardset_name_valid(argv[optind]))
+		bad(err, errlen, "'%s' is not a set name", argv[optind]);
+	else if (preload && (!a->command || !a->command[0]))
+		bad(err, errlen, "-- COMMAND [ARGS...] is needed");
+	else if (!pp_opts_check(&a->present.pp, err, errlen)) {
+		a->name = argv[optind];
+		return PARSED_RUN;
+	}
+	return PARSED_BAD;
+}
+
+/*
+ * "token load NAME [options]" and "token preload NAME [options] --
+ * COMMAND [ARGS...]": only what comes before the first "--" is ours.
+ */
+enum parsed parse_load_args(int argc, char *argv[], bool preload,
+			    struct load_args *a, char *err, size_t errlen)
+{
+	char culprit[64];
+	int opt, end;
+
+	memset(a, 0, sizeof(*a));
+	present_args_init(&a->present);
+	for (end = 1; preload && end < argc && strcmp(argv[end], "--"); end++)
+		;
+	if (preload && end < argc)
+		a->command = argv + end + 1;
+	if (!preload)
+		end = argc;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(end, argv, "h", preload ? preload_options :
+				  load_options, NULL)) != -1) {
+		if (opt == 'h')
+			return PARSED_HELP;
+		if (opt == '?') {
+			bad(err, errlen, "unrecognised option or missing value: %s",
+			    getopt_culprit(argv, culprit, sizeof(culprit)));
+			return PARSED_BAD;
+		}
+		if (load_option(opt, optarg, a, err, errlen))
+			return PARSED_BAD;
+	}
+	return load_check(end, argv, preload, a, err, errlen);
 }

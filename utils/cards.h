@@ -90,6 +90,12 @@ enum {
 	OPT_CARD_HOLDER,
 	OPT_YES,
 	OPT_JSON,
+	OPT_PERSISTENT,
+	OPT_TIMEOUT,
+	OPT_NO_RECOVERY,
+	OPT_SET_PP_RECOVERY,
+	OPT_SHARE_GID,
+	OPT_HOLD,
 };
 
 #define PRESENT_LONG_OPTIONS						\
@@ -104,6 +110,7 @@ struct present_args {
 	size_t ncards;
 	struct pp_opts pp;
 	uint8_t slot;				/* --slot N, default 0 */
+	bool slot_given;
 };
 
 void present_args_init(struct present_args *a);
@@ -112,22 +119,33 @@ int present_option(int opt, const char *arg, struct present_args *a,
 int pp_opts_check(const struct pp_opts *o, char *err, size_t errlen);
 const char *getopt_culprit(char *argv[], char *buf, size_t size);
 
-/* Present cards in one slot, one after another, until @token's quorum. */
+/*
+ * Present cards in one slot, one after another, until @token's quorum or,
+ * with @set, until the set's token loads.
+ */
 struct presenter {
 	struct khsm *h;
 	const char *cmd;
-	uint32_t token;			/* enum khsm_acs_token */
+	uint32_t token;			/* enum khsm_acs_token, unless @set */
 	uint8_t slot;
 	struct pp_source *pp;		/* &own_pp, or a ceremony's */
 	struct secrets *sec;
 	struct pp_source own_pp;	/* presenter_open()'s */
+	FILE *out;			/* progress lines: stdout by default */
+	/* Cards of an operator card set or softcard: */
+	const struct khsm_cardset_record *set;	/* NULL: ACS cards */
+	unsigned int read_flags;	/* khsm_read_file() mode checks */
+	bool share;			/* share the token with @share_gid */
+	uint32_t share_gid;
+	bool keep_last;			/* the card that loads it stays in */
+	uint64_t token_id;		/* the token the last card loaded */
 };
 
 int presenter_open(struct presenter *p, struct khsm *h, const char *cmd,
 		   uint32_t token, const struct present_args *a);
 void presenter_close(struct presenter *p);
-int read_card_file(const char *cmd, const char *path, uint8_t **data,
-		   size_t *len, struct khsm_card_info *ci);
+int read_card_file(const char *cmd, const char *path, unsigned int flags,
+		   uint8_t **data, size_t *len, struct khsm_card_info *ci);
 int card_key(struct presenter *p, const struct khsm_card_info *ci,
 	     const char *prompt);
 int present_cards(struct presenter *p, const char *const *paths, size_t n);
@@ -173,6 +191,29 @@ enum parsed parse_cardset_args(int argc, char *argv[], enum cardset_cmd cmd,
 int merge_options(struct khsm_world_options *dst,
 		  const struct khsm_world_options *src);
 
+/* Options of "cardset create" and "softcard create". */
+struct set_args {
+	struct cardset_args ca;		/* card names, holders and directory,
+					 * passphrase options, --yes */
+	struct khsm_cardset_req req;	/* type, name, K, N, flags, timeout */
+};
+
+enum parsed parse_set_args(int argc, char *argv[], uint8_t type,
+			   struct set_args *a, char *err, size_t errlen);
+int set_create(const char *cmd, const struct set_args *a);
+
+/* Options of "token load" and "token preload". */
+struct load_args {
+	struct present_args present;	/* --card, --slot, passphrases */
+	const char *share;		/* --share-gid GROUP */
+	bool hold;			/* load only */
+	const char *name;
+	char **command;			/* preload: what follows "--" */
+};
+
+enum parsed parse_load_args(int argc, char *argv[], bool preload,
+			    struct load_args *a, char *err, size_t errlen);
+
 /* Creating a card set: what it asks, what it writes. */
 struct ceremony {
 	struct khsm *h;
@@ -180,6 +221,9 @@ struct ceremony {
 	const struct cardset_args *args;
 	const struct khsm_world_options *rules; /* passphrase rules, PBKDF2 */
 	unsigned int n;
+	const char *prefix;	/* cards PREFIX-I, files PREFIX-I.card; NULL: acs */
+	bool softcard;		/* one card named @prefix, kept in kmdata: no
+				 * file or holder asked; a passphrase needed */
 	struct secrets *sec;
 	struct pp_source pp;
 	char *paths[KHSM_MAX_CARDS];
@@ -189,6 +233,10 @@ struct ceremony {
 
 int ceremony_collect(struct ceremony *c);
 void ceremony_wipe_keys(struct ceremony *c);
+int ceremony_check_cards(const struct ceremony *c,
+			 const struct khsm_card_file *cards, size_t n);
+int ceremony_write_cards(struct ceremony *c,
+			 const struct khsm_card_file *cards);
 int ceremony_finish(struct ceremony *c, const struct khsm_world_result *res,
 		    void (*failed)(struct ceremony *c));
 void ceremony_unwrite_cards(struct ceremony *c);
@@ -212,10 +260,27 @@ void print_world_json(const struct khsm_world_info *wi);
 
 /* kmdata files */
 int kmdata_prepare(const char *cmd);
+int kmdata_writable(const char *cmd);
 char *kmdata_path(const char *name);
+bool kmdata_exists(const char *name);
+int write_kmdata(const char *cmd, const char *name, const void *data,
+		 size_t len);
 int write_world_file(const char *cmd, const struct khsm_world_result *res);
 int write_register(const char *cmd, const char *text);
 bool world_file_exists(void);
 void print_warnings(const struct khsm_world_result *res);
+void set_file(char *buf, size_t size, const char *prefix, const char *name);
+int load_set_record(const char *name, struct khsm_cardset_record *r,
+		    mode_t *mode, char *why, size_t size);
+int read_set_record(const char *cmd, const char *name,
+		    struct khsm_cardset_record *r);
+int list_set_names(const char *cmd, char ***names, size_t *n);
+void free_names(char **names, size_t n);
+
+/* Tokens, as token.c shows them; cardset.c shows them too. */
+#define TOKEN_ID_LEN	17	/* 16 hex digits and the NUL */
+char *token_hex(char out[TOKEN_ID_LEN], uint64_t id);
+void print_token_text(FILE *f, const struct khsm_token_info *t);
+void print_token_json(FILE *f, const struct khsm_token_info *t);
 
 #endif /* KHSMCTL_CARDS_H */

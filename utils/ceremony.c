@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Creating an ACS ("world new", "acs replace"): for each card its name,
- * its holder, where its file goes and its passphrase, all before the module
- * is asked, so a typo never strands a half-made world; then the card files
- * and the register the module's answer makes.
+ * Creating a card set ("world new", "acs replace", "cardset create",
+ * "softcard create"): for each card its name, its holder, where its file
+ * goes and its passphrase, all before the module is asked, so a typo never
+ * strands a half-made world or set; then, for an ACS, the card files and
+ * the register the module's answer makes (cardset.c finishes the others).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,14 +46,24 @@ static int ask_valid(const struct ceremony *c, const char *prompt,
 	}
 }
 
+static const char *prefix(const struct ceremony *c)
+{
+	return c->prefix ? c->prefix : "acs";
+}
+
 static int card_name(struct ceremony *c, unsigned int i)
 {
 	struct khsm_card_req *r = &c->sec->reqs[i];
 	char def[KHSM_NAME_MAX], buf[256];
 	int ret;
 
-	snprintf(def, sizeof(def), "acs-%u", i + 1);
+	/* PREFIX-I, the prefix cut so that the number always fits. */
+	snprintf(def, sizeof(def), "%.59s-%u", prefix(c), i + 1);
 	r->index = (uint8_t)(i + 1);
+	if (c->softcard) {	/* its one card is the softcard */
+		copy_text(r->name, sizeof(r->name), prefix(c));
+		return 0;
+	}
 	if (i < c->args->nnames) {
 		copy_text(r->name, sizeof(r->name), c->args->names[i]);
 		return 0;
@@ -74,6 +85,8 @@ static int card_holder(struct ceremony *c, unsigned int i)
 	int ret;
 
 	c->holders[i][0] = '\0';
+	if (c->softcard)
+		return 0;
 	if (i < c->args->nholders) {
 		copy_text(c->holders[i], HOLDER_MAX, c->args->holders[i]);
 		return 0;
@@ -164,8 +177,11 @@ static int card_path(struct ceremony *c, unsigned int i)
 	char def[4096], buf[4096];
 	int ret = 0;
 
+	if (c->softcard)	/* its file is cardset.c's business */
+		return 0;
 	if (dir)
-		snprintf(def, sizeof(def), "%s/acs-%u.card", dir, i + 1);
+		snprintf(def, sizeof(def), "%s/%s-%u.card", dir, prefix(c),
+			 i + 1);
 	if (asking(c)) {
 		ret = ask_path(c, dir ? def : NULL, buf, sizeof(buf));
 	} else if (dir) {
@@ -196,6 +212,14 @@ static int check_length(const struct ceremony *c, unsigned int i,
 	uint32_t min = c->rules->pp_min_len;
 	size_t chars = utf8_chars(pp, len);
 
+	if (!len && c->softcard) {	/* a passphrase is all it has */
+		if (c->pp.tty) {
+			fprintf(stderr, "  a softcard needs a passphrase\n");
+			return -EAGAIN;
+		}
+		fail(c->cmd, "a softcard needs a passphrase");
+		return KHSMCTL_EXIT_FAILED;
+	}
 	if (chars >= min)
 		return 0;
 	if (!c->rules->pp_short_refuse) {
@@ -221,8 +245,8 @@ static int read_passphrase(struct ceremony *c, unsigned int i, size_t *len)
 	int ret;
 
 	for (;;) {
-		ret = pp_next(&c->pp, c->cmd, "  passphrase (empty for none): ",
-			      s->pp, len);
+		ret = pp_next(&c->pp, c->cmd, c->softcard ? "  passphrase: " :
+			      "  passphrase (empty for none): ", s->pp, len);
 		if (!ret && c->pp.tty)
 			ret = pp_next(&c->pp, c->cmd, "  passphrase again: ",
 				      s->again, &len2);
@@ -292,28 +316,29 @@ int ceremony_collect(struct ceremony *c)
 	return pp_no_more_lines(&c->pp, c->cmd, c->sec->pp);
 }
 
-/* The module's card files: one per index 1..N, each a card of this set. */
-static int check_cards(const struct ceremony *c,
-		       const struct khsm_world_result *res)
+/* The module's card files: one per index 1..N, all of one set. */
+int ceremony_check_cards(const struct ceremony *c,
+			 const struct khsm_card_file *cards, size_t n)
 {
+	uint8_t set_id[KHSM_SET_ID_LEN];
 	struct khsm_card_info ci;
-	char why[160];
 	size_t i;
 
-	if (res->ncards != c->n) {
+	if (n != c->n) {
 		fail(c->cmd, "the module returned %zu card files for %u cards",
-		     res->ncards, c->n);
+		     n, c->n);
 		return KHSMCTL_EXIT_FAILED;
 	}
-	for (i = 0; i < res->ncards; i++) {
-		if (res->cards[i].index != i + 1 ||
-		    khsm_card_parse(res->cards[i].data, res->cards[i].len, &ci,
-				    why, sizeof(why)) ||
-		    ci.index != i + 1) {
+	for (i = 0; i < n; i++) {
+		if (cards[i].index != i + 1 ||
+		    khsm_card_parse(cards[i].data, cards[i].len, &ci, NULL, 0) ||
+		    ci.index != i + 1 ||
+		    (i && memcmp(ci.set_id, set_id, sizeof(set_id)))) {
 			fail(c->cmd, "the module returned a bad file for card %zu",
 			     i + 1);
 			return KHSMCTL_EXIT_FAILED;
 		}
+		memcpy(set_id, ci.set_id, sizeof(set_id));
 	}
 	return 0;
 }
@@ -343,15 +368,18 @@ void ceremony_wipe_keys(struct ceremony *c)
 			       sizeof(c->sec->reqs[i].pp_key));
 }
 
-/* Card files hold shares: 0600, whatever the umask. */
-static int write_cards(struct ceremony *c, const struct khsm_world_result *res)
+/*
+ * Card files hold shares: 0600, whatever the umask. @cards have passed
+ * ceremony_check_cards().
+ */
+int ceremony_write_cards(struct ceremony *c,
+			 const struct khsm_card_file *cards)
 {
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
-	ret = check_cards(c, res);
 	for (i = 0; i < c->n && !ret; i++) {
-		ret = write_card(c->paths[i], &res->cards[i]);
+		ret = write_card(c->paths[i], &cards[i]);
 		if (ret) {
 			fail(c->cmd, "writing card %u to %s: %s", i + 1,
 			     c->paths[i], strerror(-ret));
@@ -454,7 +482,9 @@ int ceremony_finish(struct ceremony *c, const struct khsm_world_result *res,
 	int ret;
 
 	print_warnings(res);
-	ret = write_cards(c, res) ?: write_world_file(c->cmd, res);
+	ret = ceremony_check_cards(c, res->cards, res->ncards) ?:
+	      ceremony_write_cards(c, res->cards) ?:
+	      write_world_file(c->cmd, res);
 	if (ret) {
 		failed(c);
 		return ret;

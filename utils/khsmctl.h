@@ -77,6 +77,10 @@ int world_main(int argc, char *argv[]);
 int acs_main(int argc, char *argv[]);
 int policy_main(int argc, char *argv[]);
 int slot_main(int argc, char *argv[]);
+int card_main(int argc, char *argv[]);
+int cardset_main(int argc, char *argv[]);
+int softcard_main(int argc, char *argv[]);
+int token_main(int argc, char *argv[]);
 
 /* fmt.c: how bytes, keys and times are shown */
 #define HEX_LEN(n)	((n) * 2 + 1)

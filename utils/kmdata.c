@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * khsmctl's files in the key management data directory: the world file and
- * the ACS register, 0640 root:khsm, written atomically.
+ * khsmctl's files in the key management data directory: the world file,
+ * the ACS register, the records of card sets and the softcards' cards,
+ * all 0640 and group khsm, written atomically. Officers write the first
+ * two as root; operators write the others as themselves, which needs the
+ * directory writable by the khsm group (khsmctl(8), FILES).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,17 +59,32 @@ int kmdata_prepare(const char *cmd)
 	return 0;
 }
 
-bool world_file_exists(void)
+bool kmdata_exists(const char *name)
 {
-	char *path = kmdata_path(KHSM_WORLD_FILE);
+	char *path = kmdata_path(name);
 	bool ret = path && !access(path, F_OK);
 
 	free(path);
 	return ret;
 }
 
-static int write_kmdata(const char *cmd, const char *name, const void *data,
-			size_t len)
+bool world_file_exists(void)
+{
+	return kmdata_exists(KHSM_WORLD_FILE);
+}
+
+/* Found out before a ceremony, not after the module made its cards. */
+int kmdata_writable(const char *cmd)
+{
+	if (!access(kmdata_dir, W_OK | X_OK))
+		return 0;
+	fail(cmd, "%s: %s%s", kmdata_dir, strerror(errno),
+	     errno == EACCES ? " (operators need it writable by the khsm group: khsmctl(8), FILES)" : "");
+	return KHSMCTL_EXIT_FAILED;
+}
+
+int write_kmdata(const char *cmd, const char *name, const void *data,
+		 size_t len)
 {
 	int ret;
 
@@ -95,4 +115,117 @@ void print_warnings(const struct khsm_world_result *res)
 
 	for (i = 0; i < res->nwarnings; i++)
 		warn("%s", res->warnings[i]);
+}
+
+/* "cardset_NAME", "softcard_NAME": @name is khsm_cardset_name_valid(). */
+void set_file(char *buf, size_t size, const char *prefix, const char *name)
+{
+	snprintf(buf, size, "%s%s", prefix, name);
+}
+
+/*
+ * The record of set @name, quietly: 0, a negative errno, or -EBADMSG with
+ * the reason in @why. Nobody but its writers may have changed it.
+ */
+int load_set_record(const char *name, struct khsm_cardset_record *r,
+		    mode_t *mode, char *why, size_t size)
+{
+	char file[NAME_MAX];
+	uint8_t *text = NULL;
+	char *path;
+	size_t len;
+	int ret;
+
+	set_file(file, sizeof(file), KHSM_CARDSET_RECORD_PREFIX, name);
+	path = kmdata_path(file);
+	if (!path)
+		return -ENOMEM;
+	ret = khsm_read_file(path, KHSM_READ_NO_GROUP_WRITE |
+			     KHSM_READ_NO_OTHER_WRITE, &text, &len, mode);
+	free(path);
+	if (ret)
+		return ret;
+	ret = -EBADMSG;
+	if (memchr(text, '\0', len)) {
+		snprintf(why, size, "NUL byte");
+	} else if (!khsm_cardset_record_parse((char *)text, r, why, size)) {
+		ret = strcmp(r->name, name) ? -EBADMSG : 0;
+		if (ret)
+			snprintf(why, size, "the record of '%s'", r->name);
+	}
+	free(text);
+	return ret;
+}
+
+/* The same, saying what is wrong; 0 or an exit status. */
+int read_set_record(const char *cmd, const char *name,
+		    struct khsm_cardset_record *r)
+{
+	char file[NAME_MAX], why[200];
+	mode_t mode = 0;
+	int ret;
+
+	ret = load_set_record(name, r, &mode, why, sizeof(why));
+	if (!ret)
+		return 0;
+	set_file(file, sizeof(file), KHSM_CARDSET_RECORD_PREFIX, name);
+	if (ret == -ENOENT)
+		fail(cmd, "no card set or softcard '%s' (no %s/%s)", name,
+		     kmdata_dir, file);
+	else if (ret == -EPERM)
+		fail(cmd, "%s/%s: mode %04o lets others write it; refusing",
+		     kmdata_dir, file, (unsigned int)mode);
+	else
+		fail(cmd, "%s/%s: %s", kmdata_dir, file,
+		     ret == -EBADMSG ? why : strerror(-ret));
+	return KHSMCTL_EXIT_FAILED;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of the sets with a record, sorted; free with free_names(). */
+int list_set_names(const char *cmd, char ***names, size_t *n)
+{
+	size_t plen = strlen(KHSM_CARDSET_RECORD_PREFIX);
+	struct dirent *e;
+	char **v;
+	DIR *d;
+
+	*names = NULL;
+	*n = 0;
+	d = opendir(kmdata_dir);
+	if (!d) {
+		fail(cmd, "%s: %s", kmdata_dir, strerror(errno));
+		return KHSMCTL_EXIT_FAILED;
+	}
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, KHSM_CARDSET_RECORD_PREFIX, plen) ||
+		    !khsm_cardset_name_valid(e->d_name + plen))
+			continue;
+		v = realloc(*names, (*n + 1) * sizeof(*v));
+		if (!v || !(v[*n] = strdup(e->d_name + plen))) {
+			*names = v ? v : *names;
+			closedir(d);
+			fail(cmd, "%s", strerror(ENOMEM));
+			return KHSMCTL_EXIT_FAILED;
+		}
+		*names = v;
+		(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), by_name);
+	return 0;
+}
+
+void free_names(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Arguments of "world new", "acs replace" and the verbs that present
- * cards, parsed without printing.
+ * Arguments of "world new", "acs replace", the verbs that present cards,
+ * "cardset create", "softcard create", "token load" and "token preload",
+ * parsed without printing.
  */
 #include <getopt.h>
 #include <string.h>
@@ -215,6 +216,172 @@ static void flags_win_over_policy(void)
 	CHECK_INT(khsm_world_options_check(&o, NULL, 0), 0);
 }
 
+static void cardset_create_args(void)
+{
+	char *argv[] = { "create", "-K", "2", "-N", "3", "--persistent",
+		"--timeout", "300", "--no-recovery", "--pp-recovery",
+		"--card-dir", "/media/ocs", "--card-name", "alice",
+		"--card-holder", "Alice A.", "--passphrase-fd", "3", "--yes",
+		"web.tls-1", NULL };
+	char *defaults[] = { "create", "web", "--no-passphrase", NULL };
+	struct set_args a;
+	char err[256];
+
+	CHECK_INT(parse_set_args(ARGC(argv), argv, KHSM_SET_OCS, &a, err,
+				 sizeof(err)), PARSED_RUN);
+	CHECK_INT(a.req.type, KHSM_SET_OCS);
+	CHECK_STR(a.req.name, "web.tls-1");
+	CHECK_INT(a.req.k, 2);
+	CHECK_INT(a.req.n, 3);
+	CHECK_INT(a.req.flags, KHSM_CARDSET_PERSISTENT |
+		  KHSM_CARDSET_NO_RECOVERY | KHSM_CARDSET_PP_RECOVERY);
+	CHECK_INT(a.req.timeout, 300);
+	CHECK_STR(a.ca.card_dir, "/media/ocs");
+	CHECK(a.ca.nnames == 1 && !strcmp(a.ca.names[0], "alice"));
+	CHECK(a.ca.nholders == 1 && !strcmp(a.ca.holders[0], "Alice A."));
+	CHECK_INT(a.ca.auth.pp.fd, 3);
+	CHECK(a.ca.yes);
+
+	CHECK_INT(parse_set_args(ARGC(defaults), defaults, KHSM_SET_OCS, &a,
+				 err, sizeof(err)), PARSED_RUN);
+	CHECK(a.req.k == 1 && a.req.n == 1 && !a.req.flags && !a.req.timeout);
+	CHECK(a.ca.auth.pp.none);
+}
+
+static const struct {
+	uint8_t type;
+	const char *args[6];
+	const char *err;
+} bad_set[] = {
+	{ KHSM_SET_OCS, { "-K", "3", "-N", "2", "x" }, "-K 3 is above -N 2" },
+	{ KHSM_SET_OCS, { "-K", "0", "x" }, "-K 0: not a number within 1..64" },
+	{ KHSM_SET_OCS, { "-N", "65", "x" }, "-N 65" },
+	{ KHSM_SET_OCS, { "--timeout", "-1", "x" }, "--timeout -1" },
+	{ KHSM_SET_OCS, { "--card-name", "a", "--card-name", "b", "x" },
+	  "more --card-name or --card-holder than the 1 cards" },
+	{ KHSM_SET_OCS, { "--no-passphrase", "--passphrase-file", "f", "x" },
+	  "exclude each other" },
+	{ KHSM_SET_OCS, { }, "NAME is needed" },
+	{ KHSM_SET_OCS, { "a", "b" }, "unexpected argument 'b'" },
+	{ KHSM_SET_OCS, { "a/b" }, "NAME 'a/b': 1 to 63 of" },
+	{ KHSM_SET_OCS, { ".hidden" }, "NAME '.hidden'" },
+	{ KHSM_SET_OCS, { "--card", "c", "x" }, "--card" },
+	{ KHSM_SET_SOFTCARD, { "-K", "1", "x" }, "-K" },
+	{ KHSM_SET_SOFTCARD, { "--no-passphrase", "x" }, "--no-passphrase" },
+	{ KHSM_SET_SOFTCARD, { "--persistent", "x" }, "--persistent" },
+	{ KHSM_SET_SOFTCARD, { "--card-dir", "d", "x" }, "--card-dir" },
+};
+
+static void set_refusals(void)
+{
+	struct set_args a;
+	char *argv[8], err[256];
+	size_t i;
+	int argc;
+
+	for (i = 0; i < UNIT_ARRAY_SIZE(bad_set); i++) {
+		argv[0] = "create";
+		for (argc = 1; argc < 7 && bad_set[i].args[argc - 1]; argc++)
+			argv[argc] = (char *)bad_set[i].args[argc - 1];
+		argv[argc] = NULL;
+		err[0] = '\0';
+		if (parse_set_args(argc, argv, bad_set[i].type, &a, err,
+				   sizeof(err)) != PARSED_BAD)
+			unit_fail(__FILE__, __LINE__, "accepted: %s", bad_set[i].err);
+		else if (!strstr(err, bad_set[i].err))
+			unit_fail(__FILE__, __LINE__, "'%s' lacks '%s'", err,
+				  bad_set[i].err);
+	}
+}
+
+static void softcard_create_args(void)
+{
+	char *argv[] = { "create", "--passphrase-file", "pp", "signer", NULL };
+	struct set_args a;
+	char err[256];
+
+	CHECK_INT(parse_set_args(ARGC(argv), argv, KHSM_SET_SOFTCARD, &a, err,
+				 sizeof(err)), PARSED_RUN);
+	CHECK_INT(a.req.type, KHSM_SET_SOFTCARD);
+	CHECK(a.req.k == 1 && a.req.n == 1);
+	CHECK_INT(a.req.flags, KHSM_CARDSET_PERSISTENT);
+	CHECK_STR(a.req.name, "signer");
+	CHECK_STR(a.ca.auth.pp.file, "pp");
+}
+
+static void token_load_args(void)
+{
+	char *load[] = { "load", "web", "--card", "a.card", "--card=b.card",
+		"--share-gid", "khsm", "--slot", "2", "--hold",
+		"--passphrase-file", "pp", NULL };
+	char *preload[] = { "preload", "--card", "a.card", "web", "--",
+		"nginx", "-g", "daemon off;", NULL };
+	char *ours[] = { "preload", "web", "--", "env", "--hold", NULL };
+	struct load_args a;
+	char err[256];
+
+	CHECK_INT(parse_load_args(ARGC(load), load, false, &a, err,
+				  sizeof(err)), PARSED_RUN);
+	CHECK_STR(a.name, "web");
+	CHECK_INT(a.present.ncards, 2);
+	CHECK_STR(a.present.cards[1], "b.card");
+	CHECK_STR(a.share, "khsm");
+	CHECK(a.present.slot == 2 && a.present.slot_given);
+	CHECK(a.hold);
+	CHECK(!a.command);
+
+	CHECK_INT(parse_load_args(ARGC(preload), preload, true, &a, err,
+				  sizeof(err)), PARSED_RUN);
+	CHECK_STR(a.name, "web");
+	CHECK_INT(a.present.ncards, 1);
+	CHECK(!a.present.slot_given);
+	CHECK(a.command && !strcmp(a.command[0], "nginx") &&
+	      !strcmp(a.command[2], "daemon off;") && !a.command[3]);
+	/* After "--" everything is the command's, options included. */
+	CHECK_INT(parse_load_args(ARGC(ours), ours, true, &a, err,
+				  sizeof(err)), PARSED_RUN);
+	CHECK(!a.hold && a.command && !strcmp(a.command[1], "--hold"));
+}
+
+static const struct {
+	bool preload;
+	const char *args[6];
+	const char *err;
+} bad_load[] = {
+	{ false, { }, "NAME is needed" },
+	{ false, { "web", "extra" }, "unexpected argument 'extra'" },
+	{ false, { "a/b" }, "'a/b' is not a set name" },
+	{ false, { "web", "--slot", "256" }, "--slot 256" },
+	{ false, { "web", "--no-passphrase" }, "--no-passphrase" },
+	{ true, { "web" }, "-- COMMAND [ARGS...] is needed" },
+	{ true, { "web", "--" }, "-- COMMAND [ARGS...] is needed" },
+	{ true, { "web", "--hold", "--", "true" }, "--hold" },
+	{ true, { "web", "true" }, "(the command goes after --)" },
+};
+
+static void load_refusals(void)
+{
+	struct load_args a;
+	char *argv[8], err[256];
+	size_t i;
+	int argc;
+
+	for (i = 0; i < UNIT_ARRAY_SIZE(bad_load); i++) {
+		argv[0] = "load";
+		for (argc = 1; argc < 7 && bad_load[i].args[argc - 1]; argc++)
+			argv[argc] = (char *)bad_load[i].args[argc - 1];
+		argv[argc] = NULL;
+		err[0] = '\0';
+		if (parse_load_args(argc, argv, bad_load[i].preload, &a, err,
+				    sizeof(err)) != PARSED_BAD)
+			unit_fail(__FILE__, __LINE__, "accepted: %s",
+				  bad_load[i].err);
+		else if (!strstr(err, bad_load[i].err))
+			unit_fail(__FILE__, __LINE__, "'%s' lacks '%s'", err,
+				  bad_load[i].err);
+	}
+}
+
 static const struct unit_test tests[] = {
 	{ "world new: every option", world_new_everything },
 	{ "world new: defaults", world_new_defaults },
@@ -223,6 +390,11 @@ static const struct unit_test tests[] = {
 	{ "acs replace", acs_replace_args },
 	{ "present verbs", verb_args },
 	{ "options win over the policy file", flags_win_over_policy },
+	{ "cardset create: every option, defaults", cardset_create_args },
+	{ "cardset and softcard create: refusals", set_refusals },
+	{ "softcard create", softcard_create_args },
+	{ "token load and preload", token_load_args },
+	{ "token load and preload: refusals", load_refusals },
 };
 
 UNIT_SUITE(args, tests);
