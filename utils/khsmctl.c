@@ -24,7 +24,11 @@ static const struct subcommand {
 	{ "world", world_main, "Create, load, show, bind and unload the Security World" },
 	{ "acs", acs_main, "Authorise with, verify and replace administrator cards" },
 	{ "policy", policy_main, "Show and change the world's policy" },
+	{ "cardset", cardset_main, "Create and show operator card sets" },
+	{ "softcard", softcard_main, "Create softcards" },
+	{ "token", token_main, "Load, preload, list and unload logical tokens" },
 	{ "slot", slot_main, "List the card slots" },
+	{ "card", card_main, "Take a card out of its slot" },
 	{ "clear", clear_main, "Unload every token and key, end ACS authorisations" },
 	{ "help", help_main, "Show the help of a command" },
 };

@@ -435,6 +435,334 @@ static void usage_and_help(void)
 	CHECK_INT(run("world bind --bind-key bogus:x"), 2);
 }
 
+/*
+ * Card sets, softcards and tokens, in a world of their own (kmdata "sets")
+ * whose policy refuses passphrases under 8 characters.
+ */
+#define SETS	"--kmdata sets "
+
+static void sets_world(void)
+{
+	if (!ready())
+		return;
+	run("world unload");
+	shell("mkdir -p sets-acs ocs; printf 'acs-pass-long\n' > pp-acs;"
+	      "printf 'passphrase.min-length = 8\npassphrase.short = refuse\n' > strict8;"
+	      "printf 'alice-pass\nbob-pass\ncarol-pass\n' > pp-ocs;"
+	      "printf 'signer-pass\n' > pp-soft; chmod 0600 pp-*");
+	CHECK_INT(run(SETS "world new --policy strict8 --card-dir sets-acs "
+		      "--passphrase-file pp-acs"), 0);
+}
+
+static void read_record(const char *name, struct khsm_cardset_record *r)
+{
+	char path[256], text[8192], why[128];
+
+	snprintf(path, sizeof(path), "%s/sets/cardset_%s", top, name);
+	slurp(path, text, sizeof(text));
+	CHECK_INT(khsm_cardset_record_parse(text, r, why, sizeof(why)), 0);
+}
+
+static void cardset_create(void)
+{
+	struct khsm_cardset_record r;
+	char want[128], id[HEX_LEN(KHSM_SET_ID_LEN)];
+
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "cardset create webtls -K 2 -N 3 --card-dir ocs "
+		      "--card-name alice --card-holder 'Alice A.' --timeout 300 "
+		      "--passphrase-file pp-ocs"), 0);
+	CHECK_HAS(out, "\nrecord: sets/cardset_webtls\ncard 1: ocs/webtls-1.card\n"
+		  "card 2: ocs/webtls-2.card\ncard 3: ocs/webtls-3.card\n");
+	CHECK_HAS(err, "card 3: stretching the passphrase");
+	CHECK_INT(mode_of("ocs/webtls-1.card"), 0600);
+	CHECK_INT(mode_of("ocs/webtls-3.card"), 0600);
+	CHECK_INT(mode_of("sets/cardset_webtls"), 0640);
+	CHECK_INT(shell("test $(ls -A ocs | wc -l) -eq 3"), 0);
+	read_record("webtls", &r);
+	CHECK_INT(r.type, KHSM_SET_OCS);
+	CHECK(r.k == 2 && r.n == 3 && !r.persistent && r.timeout == 300);
+	CHECK_INT(r.recovery, 1);	/* the world's key recovery */
+	CHECK_STR(r.card_names[0], "alice");
+	CHECK_STR(r.card_names[2], "webtls-3");
+	CHECK_STR(r.holders[0], "Alice A.");
+	CHECK_STR(r.holders[1], "");
+	CHECK(!memcmp(r.world_id, "\x11\x11\x11\x11", 4));
+	snprintf(want, sizeof(want), "set id: %s\n",
+		 hex(id, r.set_id, sizeof(r.set_id)));
+	CHECK(!strncmp(out, want, strlen(want)));
+}
+
+static void cardset_refusals(void)
+{
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "cardset create x -K 3 -N 2 --card-dir ocs "
+		      "--passphrase-file pp-ocs"), 2);
+	CHECK_HAS(err, "-K 3 is above -N 2");
+	CHECK_INT(run(SETS "cardset create 'a b' --card-dir ocs "
+		      "--passphrase-file pp-ocs"), 2);
+	CHECK_INT(run(SETS "cardset create x --passphrase-file pp-soft"), 2);
+	CHECK_HAS(err, "not on a terminal: give --card-dir");
+	/* The policy: no passphrase is too short a one. */
+	CHECK_INT(run(SETS "cardset create x --card-dir ocs --no-passphrase"), 1);
+	CHECK_HAS(err, "card 1: no passphrase: the policy refuses fewer than 8");
+	/* One name, one set. */
+	CHECK_INT(run(SETS "cardset create webtls -K 2 -N 3 --card-dir ocs "
+		      "--passphrase-file pp-ocs"), 1);
+	CHECK_HAS(err, "warning: a card set named 'webtls' exists already");
+	CHECK_HAS(err, "sets/cardset_webtls exists (--yes replaces it)");
+	CHECK_INT(shell("test $(ls -A ocs | wc -l) -eq 3 && "
+			"test ! -e sets/cardset_x"), 0);
+}
+
+static void softcard_create(void)
+{
+	struct khsm_cardset_record r;
+
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "softcard create signer --passphrase-file pp-soft"), 0);
+	CHECK_HAS(out, "\nrecord: sets/cardset_signer\n"
+		  "card 1: sets/softcard_signer\n");
+	CHECK_INT(mode_of("sets/softcard_signer"), 0640);
+	CHECK_INT(mode_of("sets/cardset_signer"), 0640);
+	read_record("signer", &r);
+	CHECK(r.type == KHSM_SET_SOFTCARD && r.k == 1 && r.n == 1 &&
+	      r.persistent);
+	CHECK_STR(r.card_names[0], "signer");
+
+	/* A passphrase is required, and follows the policy. */
+	shell("printf '\n' > pp-empty; printf 'short\n' > pp-short;"
+	      "chmod 0600 pp-empty pp-short");
+	CHECK_INT(run(SETS "softcard create sc --passphrase-file pp-empty"), 1);
+	CHECK_HAS(err, "a softcard needs a passphrase");
+	CHECK_INT(run(SETS "softcard create sc --passphrase-file pp-short"), 1);
+	CHECK_HAS(err, "passphrase too short");
+	CHECK_INT(run(SETS "softcard create sc"), 2);
+	CHECK_INT(shell("test ! -e sets/softcard_sc && test ! -e sets/cardset_sc"),
+		  0);
+
+	/* Its name again: a warning, and only --yes replaces it. */
+	CHECK_INT(run(SETS "softcard create signer --passphrase-file pp-soft"), 1);
+	CHECK_HAS(err, "warning: a softcard named 'signer' exists already");
+	CHECK_HAS(err, "widen what one broken passphrase opens");
+	CHECK_HAS(err, "sets/softcard_signer exists (--yes replaces it)");
+	CHECK_INT(run(SETS "softcard create signer --passphrase-file pp-soft "
+		      "--yes"), 0);
+	CHECK_HAS(err, "replacing it: keys protected by the old softcard");
+	/* Never another type's name. */
+	CHECK_INT(run(SETS "softcard create webtls --passphrase-file pp-soft "
+		      "--yes"), 1);
+	CHECK_HAS(err, "'webtls' names an operator card set already");
+}
+
+static void cardset_list_info(void)
+{
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "cardset list"), 0);
+	CHECK_STR(out,
+		  "signer: softcard, 1 of 1 cards, persistent, no timeout, tokens: none\n"
+		  "webtls: ocs, 2 of 3 cards, non-persistent, timeout 300 s, tokens: none\n");
+	CHECK_INT(run(SETS "cardset list --json"), 0);
+	CHECK_INT(shell("jq -e 'length == 2 and .[0].name == \"signer\" and "
+			".[0].type == \"softcard\" and .[0].persistent == true and "
+			"(.[0].softcard_file | endswith(\"sets/softcard_signer\")) and "
+			".[1].k == 2 and .[1].n == 3 and .[1].timeout == 300 and "
+			".[1].softcard_file == null and .[1].recovery == true and "
+			".[1].cards[0] == {\"index\": 1, \"name\": \"alice\", "
+			"\"holder\": \"Alice A.\"} and .[1].cards[1].holder == null and "
+			"(.[1].set_id | length) == 32 and .[1].tokens == []' "
+			"out >/dev/null"), 0);
+	CHECK_INT(run(SETS "cardset info webtls"), 0);
+	CHECK_HAS(out, "name:             webtls\ntype:             ocs\n");
+	CHECK_HAS(out, "quorum:           2 of 3 cards\npersistent:       no\n"
+		  "timeout:          300 s\nrecovery:         on\n"
+		  "pp recovery:      off\n");
+	CHECK_HAS(out, "card 1:           alice (Alice A.)\n"
+		  "card 2:           webtls-2\n");
+	CHECK_HAS(out, "token:            none\n");
+	CHECK_INT(run(SETS "cardset info webtls --json"), 0);
+	CHECK_INT(shell("jq -e '.name == \"webtls\" and .tokens == []' out "
+			">/dev/null"), 0);
+	CHECK_INT(run(SETS "cardset info nosuch"), 1);
+	CHECK_HAS(err, "no card set or softcard 'nosuch'");
+	CHECK_INT(run(SETS "cardset info"), 2);
+}
+
+/* Cards 1 and 3 of webtls: their passphrases, a line each. */
+#define WEBTLS_CARDS "--card ocs/webtls-1.card --card ocs/webtls-3.card " \
+		     "--passphrase-file pp-13 "
+
+static void token_load_once(void)
+{
+	if (!ready())
+		return;
+	shell("printf 'alice-pass\ncarol-pass\n' > pp-13; chmod 0600 pp-13");
+	CHECK_INT(run(SETS "token load webtls " WEBTLS_CARDS), 0);
+	CHECK_HAS(out, "webtls: 1 of 2 cards\nwebtls: 2 of 2 cards\ntoken ");
+	CHECK_INT(shell("grep -Eqx 'token [0-9a-f]{16} loaded' out"), 0);
+	CHECK_HAS(err, "the token goes as this command exits");
+	/* Gone with its connection. */
+	CHECK_INT(run(SETS "token list --json"), 0);
+	CHECK_STR(out, "[]\n");
+	CHECK_INT(run(SETS "token list"), 0);
+	CHECK_STR(out, "");
+	/* The wrong cards, a softcard's card given, no such set. */
+	CHECK_INT(run(SETS "token load webtls --card sets-acs/acs-1.card"), 1);
+	CHECK_HAS(err, "card 1 of acs 'acs' (set ");
+	CHECK_HAS(err, "), not of 'webtls'");
+	CHECK_INT(run(SETS "token load signer --card ocs/webtls-1.card"), 2);
+	CHECK_HAS(err, "'signer' is a softcard");
+	CHECK_INT(run(SETS "token load webtls"), 2);
+	CHECK_HAS(err, "not on a terminal: give --card");
+	CHECK_INT(run(SETS "token load nosuch"), 1);
+	CHECK_INT(run(SETS "token load webtls --card ocs/webtls-1.card "
+		      "--passphrase-file pp-13"), 1);
+	CHECK_HAS(err, "webtls quorum not met: not enough cards");
+	CHECK_INT(run(SETS "token load signer --passphrase-file pp-13"), 1);
+	CHECK_HAS(err, "wrong passphrase");
+	CHECK_INT(run(SETS "token load signer --share-gid no-such-group-x "
+		      "--passphrase-file pp-soft"), 2);
+}
+
+/*
+ * "token load --hold" in the background, its input a FIFO the script keeps
+ * open; @then runs once it has said "loaded" ($pid is the holder's, $id
+ * the token's), the FIFO stays open 3 s more unless the holder is done
+ * sooner, and the holder's exit status lands in hold.rc.
+ */
+static int hold(const char *load, const char *then)
+{
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd),
+		 "rm -f ctl hold.out hold.err hold.rc; mkfifo ctl;"
+		 "$KHSMCTL_FAKE " SETS "token load %s --hold <ctl >hold.out 2>hold.err &"
+		 " pid=$!; exec 3>ctl;"
+		 "i=0; until grep -q loaded hold.out; do i=$((i+1));"
+		 " [ $i -lt 100 ] || exit 9; sleep 0.1; done;"
+		 "id=$(awk '/loaded/ {print $2}' hold.out); %s;"
+		 "i=0; until grep -Eq 'released|gone' hold.out || [ $i -ge 30 ];"
+		 " do i=$((i+1)); sleep 0.1; done;"
+		 "exec 3>&-; wait $pid; echo $? > hold.rc",
+		 load, then);
+	return shell(cmd);
+}
+
+static void check_hold_err(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/hold.err", top);
+	slurp(path, err, sizeof(err));
+	if (strstr(err, "Sanitizer"))
+		unit_fail(__FILE__, __LINE__, "token load --hold:\n%s", err);
+	snprintf(path, sizeof(path), "%s/hold.out", top);
+	slurp(path, out, sizeof(out));
+}
+
+static void token_hold(void)
+{
+	char rc[16], path[128];
+
+	if (!ready())
+		return;
+	snprintf(path, sizeof(path), "%s/hold.rc", top);
+	/* Held while another process looks; SIGTERM gives it up. */
+	CHECK_INT(hold("webtls " WEBTLS_CARDS "--share-gid 0",
+		       "$KHSMCTL_FAKE " SETS "token list --json > held.json;"
+		       "$KHSMCTL_FAKE " SETS "cardset list > held.txt;"
+		       "kill -TERM $pid"), 0);
+	check_hold_err();
+	CHECK_INT(shell("jq -e 'length == 1 and .[0].name == \"webtls\" and "
+			".[0].type == \"ocs\" and .[0].persistent == false and "
+			".[0].share_gid == 0 and .[0].remaining_ms > 0 and "
+			".[0].loader_pid > 0 and (.[0].id | test(\"^[0-9a-f]{16}$\"))' "
+			"held.json >/dev/null"), 0);
+	CHECK_INT(shell("id=$(awk '/loaded/ {print $2}' hold.out);"
+			"grep -qx \"webtls: .*tokens: $id\" held.txt"), 0);
+	CHECK_INT(shell("grep -Eqx 'token [0-9a-f]{16} released' hold.out"), 0);
+	slurp(path, rc, sizeof(rc));
+	CHECK_STR(rc, "0\n");
+	CHECK_INT(run(SETS "token list --json"), 0);
+	CHECK_STR(out, "[]\n");
+
+	/* Unloaded from elsewhere: the holder says it is gone, exit 1. */
+	CHECK_INT(hold("signer --passphrase-file pp-soft",
+		       "$KHSMCTL_FAKE " SETS "token unload $id"), 0);
+	check_hold_err();
+	CHECK_INT(shell("grep -Eqx 'token [0-9a-f]{16} gone' hold.out"), 0);
+	CHECK_HAS(err, "the token was unloaded");
+	slurp(path, rc, sizeof(rc));
+	CHECK_STR(rc, "1\n");
+
+	/* The end of standard input gives it up too. */
+	CHECK_INT(run(SETS "token load signer --passphrase-file pp-soft --hold"), 0);
+	CHECK_HAS(out, "signer: 1 of 1 cards\ntoken ");
+	CHECK_INT(shell("grep -Eqx 'token [0-9a-f]{16} released' out"), 0);
+}
+
+static void token_unload(void)
+{
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "token unload 0123456789abcdef"), 1);
+	CHECK_HAS(err, "no such token");
+	CHECK_INT(run(SETS "token unload xyz"), 2);
+	CHECK_INT(run(SETS "token unload 0123456789abcdef0"), 2);
+	CHECK_INT(run(SETS "token unload"), 2);
+}
+
+static void token_preload(void)
+{
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "token preload signer --passphrase-file pp-soft -- "
+		      "sh -c 'echo \"id=$KHSM_TOKEN_ID\";"
+		      " $KHSMCTL_FAKE " SETS "token list --json > during.json;"
+		      " exit 7'"), 7);
+	/* Its stdout is the command's alone. */
+	CHECK_INT(shell("grep -Eqx 'id=[0-9a-f]{16}' out && test $(wc -l < out) -eq 1"),
+		  0);
+	CHECK_INT(shell("id=$(sed 's/id=//' out);"
+			"jq -e --arg id $id 'length == 1 and .[0].id == $id and "
+			".[0].name == \"signer\" and .[0].persistent == true' "
+			"during.json >/dev/null && "
+			"grep -qx \"token $id loaded\" err && "
+			"grep -qx \"token $id unloaded\" err"), 0);
+	CHECK_INT(run(SETS "token list --json"), 0);
+	CHECK_STR(out, "[]\n");
+	/* Killed by a signal: 128 + N, as a shell says. */
+	CHECK_INT(run(SETS "token preload signer --passphrase-file pp-soft -- "
+		      "sh -c 'kill -TERM $$'"), 128 + 15);
+	CHECK_INT(run(SETS "token preload signer --passphrase-file pp-soft -- "
+		      "/nonexistent/command"), 127);
+	CHECK_HAS(err, "/nonexistent/command: No such file or directory");
+	CHECK_INT(run(SETS "token preload signer --passphrase-file pp-soft"), 2);
+	CHECK_HAS(err, "-- COMMAND [ARGS...] is needed");
+	/* Nothing loaded, nothing run. */
+	CHECK_INT(run(SETS "token preload nosuch -- touch ran"), 1);
+	CHECK_INT(mode_of("ran"), -1);
+}
+
+static void card_remove(void)
+{
+	if (!ready())
+		return;
+	CHECK_INT(run("card remove"), 2);
+	CHECK_INT(run("card remove 256"), 2);
+	CHECK_INT(run("card remove 1"), 0);
+	CHECK_INT(run("card help remove"), 0);
+	CHECK_HAS(out, "Usage: khsmctl card remove SLOT");
+	CHECK_INT(run("help token"), 0);
+	CHECK_HAS(out, "preload");
+	CHECK_INT(run("token preload --help"), 0);
+	CHECK_HAS(out, "KHSM_TOKEN_ID");
+}
+
 static void cleanup(void)
 {
 	char cmd[128];
@@ -460,6 +788,16 @@ static const struct unit_test tests[] = {
 	{ "short passphrases refused or warned", short_passphrase_refused },
 	{ "slot list", slot_list },
 	{ "usage and help", usage_and_help },
+	{ "a world for card sets", sets_world },
+	{ "cardset create: cards, record, modes", cardset_create },
+	{ "cardset create refusals", cardset_refusals },
+	{ "softcard create and its refusals", softcard_create },
+	{ "cardset list and info, text and JSON", cardset_list_info },
+	{ "token load without --hold", token_load_once },
+	{ "token load --hold: signal, unload, end of input", token_hold },
+	{ "token unload", token_unload },
+	{ "token preload: command, status, KHSM_TOKEN_ID", token_preload },
+	{ "card remove, help", card_remove },
 	{ "clean up", cleanup },
 };
 
