@@ -35,6 +35,11 @@ static struct netlink_range_validation pbkdf2_range = {
 	.min = 1000, .max = 10000000,
 };
 
+/* 30 days: the time left must fit TOKEN_LIST's u32 of milliseconds. */
+static struct netlink_range_validation timeout_range = {
+	.max = 30 * 24 * 3600,
+};
+
 static const struct nla_policy khsm_card_policy[KHSM_A_CARD_MAX + 1] = {
 	[KHSM_A_CARD_INDEX]	= NLA_POLICY_RANGE(NLA_U8, 1, KHSM_MAX_CARDS),
 	[KHSM_A_CARD_NAME]	= { .type = NLA_NUL_STRING, .len = KHSM_NAME_MAX - 1 },
@@ -95,7 +100,7 @@ static const struct nla_policy khsm_cardset_policy[KHSM_A_CARDSET_MAX + 1] = {
 	[KHSM_A_CARDSET_K]	= NLA_POLICY_RANGE(NLA_U8, 1, KHSM_MAX_CARDS),
 	[KHSM_A_CARDSET_N]	= NLA_POLICY_RANGE(NLA_U8, 1, KHSM_MAX_CARDS),
 	[KHSM_A_CARDSET_PERSISTENT] = NLA_POLICY_MAX(NLA_U8, 1),
-	[KHSM_A_CARDSET_TIMEOUT] = { .type = NLA_U32 },
+	[KHSM_A_CARDSET_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
 	[KHSM_A_CARDSET_RECOVERY] = NLA_POLICY_MAX(NLA_U8, 1),
 	[KHSM_A_CARDSET_PP_RECOVERY] = NLA_POLICY_MAX(NLA_U8, 1),
 };
@@ -649,6 +654,13 @@ static int khsm_nl_card_insert(struct sk_buff *skb, struct genl_info *info)
 					    info->attrs[KHSM_A_SHARE_GID],
 					    "not a valid group id");
 			return -EINVAL;
+		}
+		/* Sharing with a group one is not in would hand out access. */
+		if (!req.officer && !in_egroup_p(req.share_gid)) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[KHSM_A_SHARE_GID],
+					    "a token can be shared only with a group of the caller");
+			return -EPERM;
 		}
 	}
 

@@ -14,7 +14,8 @@ check "an unknown command exits 2" [ $? -eq 2 ]
 check "status as root" bash -c "'$KHSMCTL' status | grep -qi passed"
 json=$(as_user khsmop "$KHSMCTL" status --json)
 check "status --json as a khsm operator is valid JSON" jq -e . <<<"$json"
-check "JSON abi_version matches the header" [ "$(jq .abi_version <<<"$json")" = 1 ]
+abi=$(sed -n 's/^#define KHSM_ABI_VERSION[[:space:]]*\([0-9]*\).*/\1/p' "$KHSM_TOP/include/uapi/linux/khsm.h")
+check "JSON abi_version matches the header ($abi)" [ "$(jq .abi_version <<<"$json")" = "$abi" ]
 check "JSON module_version is set" jq -e '.module_version | length > 0' <<<"$json"
 check "JSON self-test passed" [ "$(jq -r .selftest.state <<<"$json")" = passed ]
 check "JSON self-test reason is null" [ "$(jq -r .selftest.reason <<<"$json")" = null ]

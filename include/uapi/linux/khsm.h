@@ -18,8 +18,10 @@
  *
  * KHSM_ABI_VERSION is bumped when a command, attribute, ioctl or field is
  * appended, so a client can tell what the running module understands.
+ * 1: GET_INFO, INFO and RANDOM ioctls. 2: the world, the ACS, card sets,
+ * softcards and tokens.
  */
-#define KHSM_ABI_VERSION		1
+#define KHSM_ABI_VERSION		2
 
 /**
  * enum khsm_selftest_state - outcome of the known-answer tests run at load
@@ -328,7 +330,8 @@ enum khsm_info_flags {
  *	khsm_token_attr): TOKEN_LIST reply
  * @KHSM_A_TOKEN_ID: u64, a loaded token (CARD_INSERT reply, TOKEN_UNLOAD)
  * @KHSM_A_SHARE_GID: u32, CARD_INSERT: the group that may use the token
- *	besides the loading uid
+ *	besides the loading uid; the caller must be in it (or an officer).
+ *	Only the card that completes the quorum's counts
  */
 enum khsm_attr {
 	KHSM_A_UNSPEC,
@@ -576,7 +579,7 @@ enum khsm_slot_attr {
  * @KHSM_A_CARDSET_PERSISTENT: u8 0/1: the token outlives the removal of
  *	the last card (softcards always) [0]
  * @KHSM_A_CARDSET_TIMEOUT: u32, seconds after loading that the token is
- *	unloaded; 0 none [0]
+ *	unloaded, up to 30 days (2592000); 0 none [0]
  * @KHSM_A_CARDSET_RECOVERY: u8 0/1, keys may be recovered to a replacement
  *	set [the world's key recovery switch]; 1 needs it on
  * @KHSM_A_CARDSET_PP_RECOVERY: u8 0/1, passphrases may be replaced with
