@@ -163,6 +163,33 @@ static int switch_option(struct cardset_args *a, unsigned int sw,
 	return arg ? set_option(a, quorum, name, arg, err, errlen) : 0;
 }
 
+
+/*
+ * The options of every ceremony that writes cards (world new, acs replace,
+ * cardset and softcard create): where the cards go, their names and
+ * holders, --yes, and the cards and passphrases presented with them.
+ */
+static int card_option(int opt, const char *arg, struct cardset_args *ca,
+		       char *err, size_t errlen)
+{
+	switch (opt) {
+	case OPT_CARD_DIR:
+		ca->card_dir = arg;
+		return 0;
+	case OPT_CARD_NAME:
+		return add_text(ca->names, &ca->nnames, KHSM_NAME_MAX,
+				"--card-name", arg, err, errlen);
+	case OPT_CARD_HOLDER:
+		return add_text(ca->holders, &ca->nholders, HOLDER_MAX,
+				"--card-holder", arg, err, errlen);
+	case OPT_YES:
+		ca->yes = true;
+		return 0;
+	default:
+		return present_option(opt, arg, &ca->auth, err, errlen) ? -1 : 0;
+	}
+}
+
 static int cardset_option(int opt, const char *arg, struct cardset_args *a,
 			  char *err, size_t errlen)
 {
@@ -195,20 +222,8 @@ static int cardset_option(int opt, const char *arg, struct cardset_args *a,
 	case OPT_BIND_KEY:
 		a->bind_spec = arg;
 		return 0;
-	case OPT_CARD_DIR:
-		a->card_dir = arg;
-		return 0;
-	case OPT_CARD_NAME:
-		return add_text(a->names, &a->nnames, KHSM_NAME_MAX,
-				"--card-name", arg, err, errlen);
-	case OPT_CARD_HOLDER:
-		return add_text(a->holders, &a->nholders, HOLDER_MAX,
-				"--card-holder", arg, err, errlen);
-	case OPT_YES:
-		a->yes = true;
-		return 0;
 	default:
-		return present_option(opt, arg, &a->auth, err, errlen) ? -1 : 0;
+		return card_option(opt, arg, a, err, errlen);
 	}
 }
 
@@ -363,8 +378,6 @@ static int set_size(uint8_t *field, const char *name, const char *arg,
 static int set_args_option(int opt, const char *arg, struct set_args *a,
 			   char *err, size_t errlen)
 {
-	struct cardset_args *ca = &a->ca;
-
 	switch (opt) {
 	case 'K':
 		return set_size(&a->req.k, "-K", arg, err, errlen);
@@ -384,20 +397,8 @@ static int set_args_option(int opt, const char *arg, struct set_args *a,
 	case OPT_SET_PP_RECOVERY:
 		a->req.flags |= KHSM_CARDSET_PP_RECOVERY;
 		return 0;
-	case OPT_CARD_DIR:
-		ca->card_dir = arg;
-		return 0;
-	case OPT_CARD_NAME:
-		return add_text(ca->names, &ca->nnames, KHSM_NAME_MAX,
-				"--card-name", arg, err, errlen);
-	case OPT_CARD_HOLDER:
-		return add_text(ca->holders, &ca->nholders, HOLDER_MAX,
-				"--card-holder", arg, err, errlen);
-	case OPT_YES:
-		ca->yes = true;
-		return 0;
 	default:
-		return present_option(opt, arg, &ca->auth, err, errlen) ? -1 : 0;
+		return card_option(opt, arg, &a->ca, err, errlen);
 	}
 }
 
