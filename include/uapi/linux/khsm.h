@@ -19,9 +19,10 @@
  * KHSM_ABI_VERSION is bumped when a command, attribute, ioctl or field is
  * appended, so a client can tell what the running module understands.
  * 1: GET_INFO, INFO and RANDOM ioctls. 2: the world, the ACS, card sets,
- * softcards and tokens.
+ * softcards and tokens. 3: application keys (KEY_GENERATE, KEY_IMPORT) and
+ * the LOAD, DESTROY, OP, OP_BATCH and PUBKEY ioctls.
  */
-#define KHSM_ABI_VERSION		2
+#define KHSM_ABI_VERSION		3
 
 /**
  * enum khsm_selftest_state - outcome of the known-answer tests run at load
@@ -219,6 +220,20 @@ enum khsm_mech {
  *   CLEAR or its timeout. A token that went cannot come back from the
  *   cards already read: they must be presented again.
  *
+ * KHSM_CMD_KEY_GENERATE, KHSM_CMD_KEY_IMPORT (role: operator; a world loaded)
+ *   request:  KHSM_A_KEY (TYPE, [LEN], PROTECTION, ACL, APP, IDENT,
+ *             [RECOVERY]; IMPORT: SECRET or PUBLIC), [KHSM_A_TOKEN_ID]
+ *             (softcard and OCS protection: a loaded token of that kind the
+ *             caller may use)
+ *   reply:    KHSM_A_KEY (BLOB, KEY_HASH)
+ *   The protection and every mechanism of the ACL must be allowed by the
+ *   policy (EPERM otherwise), import must be allowed (EPERM), the token
+ *   loaded and usable by the caller (ENOKEY, EACCES) and not revoked
+ *   (EKEYREVOKED). ACLs that give a wrap or unwrap key any other operation,
+ *   mechanisms that do not fit the key type, and operations no mechanism of
+ *   the ACL performs: EINVAL. RECOVERY 1 needs key recovery on for the
+ *   world and the token's set (EINVAL).
+ *
  * KHSM_CMD_TOKEN_LIST (role: khsm group)  reply: KHSM_A_TOKENS
  * KHSM_CMD_TOKEN_UNLOAD (role: operator; the loading uid or officer)
  *   request:  KHSM_A_TOKEN_ID.  ENOKEY: no such token.
@@ -259,6 +274,10 @@ enum khsm_mech {
  *	returns its card files
  * @KHSM_CMD_TOKEN_LIST: the loaded logical tokens
  * @KHSM_CMD_TOKEN_UNLOAD: unload a logical token now
+ * @KHSM_CMD_KEY_GENERATE: make an application key inside the module;
+ *	returns its key blob
+ * @KHSM_CMD_KEY_IMPORT: seal given key material into a key blob (when the
+ *	policy allows import)
  */
 enum khsm_cmd {
 	KHSM_CMD_UNSPEC,
@@ -277,6 +296,8 @@ enum khsm_cmd {
 	KHSM_CMD_CARDSET_CREATE,
 	KHSM_CMD_TOKEN_LIST,
 	KHSM_CMD_TOKEN_UNLOAD,
+	KHSM_CMD_KEY_GENERATE,
+	KHSM_CMD_KEY_IMPORT,
 
 	__KHSM_CMD_MAX,
 };
@@ -332,6 +353,7 @@ enum khsm_info_flags {
  * @KHSM_A_SHARE_GID: u32, CARD_INSERT: the group that may use the token
  *	besides the loading uid; the caller must be in it (or an officer).
  *	Only the card that completes the quorum's counts
+ * @KHSM_A_KEY: nest of &enum khsm_key_attr
  */
 enum khsm_attr {
 	KHSM_A_UNSPEC,
@@ -357,6 +379,7 @@ enum khsm_attr {
 	KHSM_A_TOKENS,
 	KHSM_A_TOKEN_ID,
 	KHSM_A_SHARE_GID,
+	KHSM_A_KEY,
 
 	__KHSM_A_MAX,
 };
@@ -448,6 +471,8 @@ enum khsm_info_attr {
  * @KHSM_A_OPT_USER_GID: u32, the user group: who may open /dev/khsm besides
  *	the operator group and CAP_SYS_ADMIN; 0 leaves it to the device
  *	node's permissions [0]
+ * @KHSM_A_OPT_NO_IMPORT: u8 0/1, refuse KEY_IMPORT: keys may only be
+ *	generated inside the module [0]
  */
 enum khsm_opt_attr {
 	KHSM_A_OPT_UNSPEC,
@@ -471,6 +496,7 @@ enum khsm_opt_attr {
 	KHSM_A_OPT_MECHANISMS,
 	KHSM_A_OPT_OPERATOR_GID,
 	KHSM_A_OPT_USER_GID,
+	KHSM_A_OPT_NO_IMPORT,
 
 	__KHSM_A_OPT_MAX,
 };
@@ -636,6 +662,132 @@ enum khsm_token_attr {
 };
 #define KHSM_A_TOKEN_MAX (__KHSM_A_TOKEN_MAX - 1)
 
+/**
+ * enum khsm_key_type - application key types
+ * @KHSM_KEY_AES: AES, 16, 24 or 32 bytes
+ * @KHSM_KEY_HMAC: generic secret for HMAC, 16 to %KHSM_HMAC_KEY_MAX bytes
+ * @KHSM_KEY_EC_P256: NIST P-256 key pair (or public key alone, imported)
+ * @KHSM_KEY_EC_P384: NIST P-384 key pair (or public key alone, imported)
+ */
+enum khsm_key_type {
+	KHSM_KEY_AES = 1,
+	KHSM_KEY_HMAC = 2,
+	KHSM_KEY_EC_P256 = 3,
+	KHSM_KEY_EC_P384 = 4,
+};
+#define KHSM_HMAC_KEY_MAX	128
+#define KHSM_SECRET_MAX		128	/* any key's secret material */
+#define KHSM_PUBKEY_MAX		97	/* uncompressed P-384 point */
+#define KHSM_KEY_HASH_LEN	32
+#define KHSM_KEY_ID_LEN		16
+#define KHSM_APP_MAX		32	/* application name, with the NUL */
+#define KHSM_IDENT_MAX		64	/* key identifier, with the NUL */
+
+/**
+ * enum khsm_op - operations an ACL may permit (bit numbers of a mask)
+ * @KHSM_OP_ENCRYPT: AES-GCM encrypt
+ * @KHSM_OP_DECRYPT: AES-GCM decrypt
+ * @KHSM_OP_SIGN: ECDSA sign
+ * @KHSM_OP_VERIFY: ECDSA verify
+ * @KHSM_OP_MAC_GENERATE: HMAC or CMAC
+ * @KHSM_OP_MAC_VERIFY: HMAC or CMAC, compared in constant time
+ * @KHSM_OP_WRAP: wrap another key (AES-KW, AES-KWP)
+ * @KHSM_OP_UNWRAP: unwrap a key into a new handle
+ * @KHSM_OP_DERIVE: ECDH into a new AES or HMAC key handle
+ * @KHSM_OP_EXPORT_PUBLIC: KHSM_IOC_PUBKEY
+ */
+enum khsm_op {
+	KHSM_OP_ENCRYPT,
+	KHSM_OP_DECRYPT,
+	KHSM_OP_SIGN,
+	KHSM_OP_VERIFY,
+	KHSM_OP_MAC_GENERATE,
+	KHSM_OP_MAC_VERIFY,
+	KHSM_OP_WRAP,
+	KHSM_OP_UNWRAP,
+	KHSM_OP_DERIVE,
+	KHSM_OP_EXPORT_PUBLIC,
+
+	KHSM_OP__COUNT,
+};
+#define KHSM_OP__ALL		((1U << KHSM_OP__COUNT) - 1)
+
+/* ACL flags */
+#define KHSM_ACL_F_CALLER_IV	(1U << 0) /* encrypt may take the caller's IV */
+#define KHSM_ACL_F_WRAPPABLE	(1U << 1) /* may be exported under a wrap key */
+#define KHSM_ACL_F_UID		(1U << 2) /* only processes with euid @uid */
+#define KHSM_ACL_F_GID		(1U << 3) /* only processes in group @gid */
+#define KHSM_ACL_F__ALL		((1U << 4) - 1)
+
+/**
+ * struct khsm_acl - what a key may be used for; fixed when the blob is made
+ * @ops: mask of (1 << &enum khsm_op), not 0
+ * @mechs: mask of (1 << &enum khsm_mech) the key may be used with, not 0
+ * @flags: %KHSM_ACL_F_*
+ * @uid: with %KHSM_ACL_F_UID, the only effective uid that may use it
+ * @gid: with %KHSM_ACL_F_GID, the group a user must be in
+ * @__reserved0: zero
+ * @usage_limit: operations allowed over all handles of the key while it is
+ *	loaded anywhere (0: no limit)
+ * @not_before: seconds since the epoch before which it refuses (0: none)
+ * @not_after: seconds since the epoch after which it refuses (0: none)
+ * @wrap_key_hash: wrap keys only: the one key (by its key hash) it may
+ *	wrap; all zero: any key whose ACL has %KHSM_ACL_F_WRAPPABLE
+ * @__reserved: zero
+ *
+ * A wrap or unwrap key may do nothing else (EINVAL at creation).
+ */
+struct khsm_acl {
+	__le32 ops;
+	__le32 mechs;
+	__le32 flags;
+	__le32 uid;
+	__le32 gid;
+	__le32 __reserved0;
+	__le64 usage_limit;
+	__le64 not_before;
+	__le64 not_after;
+	__u8 wrap_key_hash[KHSM_KEY_HASH_LEN];
+	__u8 __reserved[16];
+};
+
+/**
+ * enum khsm_key_attr - an application key (%KHSM_A_KEY)
+ * @KHSM_A_KEY_UNSPEC: never used
+ * @KHSM_A_KEY_TYPE: u32, &enum khsm_key_type
+ * @KHSM_A_KEY_LEN: u32, bytes of secret for GENERATE of AES (16, 24, 32
+ *	[32]) and HMAC (16..%KHSM_HMAC_KEY_MAX [32]) keys
+ * @KHSM_A_KEY_PROTECTION: u8, &enum khsm_protection
+ * @KHSM_A_KEY_ACL: binary, exactly a &struct khsm_acl
+ * @KHSM_A_KEY_APP: string, the application (letters, digits, '-', '_')
+ * @KHSM_A_KEY_IDENT: string, the key's name within it (same characters)
+ * @KHSM_A_KEY_RECOVERY: u8 0/1, seal a recovery copy [on when the world
+ *	and the token's set allow it]
+ * @KHSM_A_KEY_SECRET: binary, IMPORT: AES or HMAC bytes, or the EC
+ *	private scalar (big endian, the curve's length)
+ * @KHSM_A_KEY_PUBLIC: binary, IMPORT: an uncompressed EC point only (a
+ *	key that can verify and export its public half)
+ * @KHSM_A_KEY_BLOB: binary, the key blob (reply)
+ * @KHSM_A_KEY_HASH: binary, %KHSM_KEY_HASH_LEN bytes (reply)
+ */
+enum khsm_key_attr {
+	KHSM_A_KEY_UNSPEC,
+	KHSM_A_KEY_TYPE,
+	KHSM_A_KEY_LEN,
+	KHSM_A_KEY_PROTECTION,
+	KHSM_A_KEY_ACL,
+	KHSM_A_KEY_APP,
+	KHSM_A_KEY_IDENT,
+	KHSM_A_KEY_RECOVERY,
+	KHSM_A_KEY_SECRET,
+	KHSM_A_KEY_PUBLIC,
+	KHSM_A_KEY_BLOB,
+	KHSM_A_KEY_HASH,
+
+	__KHSM_A_KEY_MAX,
+};
+#define KHSM_A_KEY_MAX (__KHSM_A_KEY_MAX - 1)
+
 /*
  * DOC: Files
  *
@@ -710,6 +862,7 @@ struct khsm_world_opts {
 #define KHSM_WORLD_F_PP_SHORT_REFUSE	(1U << 0)
 #define KHSM_WORLD_F_FORCED_AUDIT	(1U << 1)
 #define KHSM_WORLD_F_STRICT		(1U << 2)
+#define KHSM_WORLD_F_NO_IMPORT		(1U << 3)
 
 /**
  * struct khsm_world_hdr - start of a world file
@@ -818,6 +971,65 @@ struct khsm_card_hdr {
 	__le32 __reserved;
 };
 
+#define KHSM_KEY_MAGIC		"KHSMKEY\0"
+#define KHSM_KEY_VERSION	1
+#define KHSM_KEY_F_RECOVERY	(1U << 0) /* a recovery copy follows */
+
+/**
+ * struct khsm_key_hdr - start of a key blob
+ * @magic: %KHSM_KEY_MAGIC
+ * @version: %KHSM_KEY_VERSION
+ * @hdr_len: sizeof(struct khsm_key_hdr)
+ * @type: &enum khsm_key_type
+ * @protection: &enum khsm_protection
+ * @flags: %KHSM_KEY_F_*
+ * @secret_len: bytes of secret material sealed in the body (0: public only)
+ * @pub_len: bytes of @pubkey used (EC keys)
+ * @world_id: the world whose module (or recovery) key seals it
+ * @key_id: random; names this key for its usage count
+ * @set_id: the softcard or card set protecting it (zero: module)
+ * @__reserved1: zero
+ * @created: seconds since the epoch
+ * @acl: the key's ACL
+ * @key_hash: SHA-256 naming the key (wrap restrictions, fingerprints)
+ * @pubkey: the public point of an EC key, uncompressed
+ * @__reserved0: zero
+ * @app: application name, NUL-terminated
+ * @ident: key identifier, NUL-terminated
+ * @body_len: bytes of the sealed secret after the header (0 or
+ *	@secret_len + 28)
+ * @rec_len: bytes of the recovery copy after the body (0 or @body_len)
+ *
+ * A key blob is the header, then nonce (12) || AES-256-GCM ciphertext of
+ * the secret || tag (16) under a key derived from the module key (module
+ * protection) or from the token's key and @key_id, then the same secret
+ * sealed under a key derived from the world's recovery key when
+ * %KHSM_KEY_F_RECOVERY is set. The header is the associated data of both.
+ */
+struct khsm_key_hdr {
+	__u8 magic[8];
+	__le16 version;
+	__le16 hdr_len;
+	__le32 type;
+	__u8 protection;
+	__u8 flags;
+	__u8 secret_len;
+	__u8 pub_len;
+	__u8 world_id[KHSM_WORLD_ID_LEN];
+	__u8 key_id[KHSM_KEY_ID_LEN];
+	__u8 set_id[KHSM_SET_ID_LEN];
+	__u8 __reserved1[4];
+	__le64 created;
+	struct khsm_acl acl;
+	__u8 key_hash[KHSM_KEY_HASH_LEN];
+	__u8 pubkey[KHSM_PUBKEY_MAX];
+	__u8 __reserved0[7];
+	char app[KHSM_APP_MAX];
+	char ident[KHSM_IDENT_MAX];
+	__le32 body_len;
+	__le32 rec_len;
+};
+
 /*
  * DOC: /dev/khsm ioctls
  *
@@ -840,6 +1052,11 @@ struct khsm_card_hdr {
 enum {
 	KHSM_IOC_NR_INFO = KHSM_IOCTL_BASE,
 	KHSM_IOC_NR_RANDOM,
+	KHSM_IOC_NR_LOAD,
+	KHSM_IOC_NR_DESTROY,
+	KHSM_IOC_NR_OP,
+	KHSM_IOC_NR_OP_BATCH,
+	KHSM_IOC_NR_PUBKEY,
 };
 
 /**
@@ -882,5 +1099,176 @@ struct khsm_ioc_random {
 	__aligned_u64 out_uptr;
 };
 #define KHSM_IOC_RANDOM		_IO(KHSM_IOCTL_TYPE, KHSM_IOC_NR_RANDOM)
+
+/*
+ * DOC: key handles
+ *
+ * LOAD turns a key blob into a handle: a random, unguessable, non-zero
+ * 64-bit value that works only on the file descriptor that loaded it
+ * (anywhere else: ENOENT). Closing the descriptor destroys its handles. A
+ * handle of a softcard or OCS key stops working when its token goes
+ * (EKEYREVOKED); one whose key's ACL refuses the caller, the time or the
+ * usage count fails with EACCES, EKEYEXPIRED or EDQUOT.
+ */
+#define KHSM_BLOB_MAX		4096	/* any key blob */
+#define KHSM_DATA_MAX		(1U << 20) /* input or output of one operation */
+#define KHSM_BATCH_MAX		1024	/* operations in one OP_BATCH */
+#define KHSM_HANDLES_MAX	16384	/* handles on one file descriptor */
+
+/**
+ * struct khsm_ioc_load - KHSM_IOC_LOAD: a key blob becomes a handle
+ * @size: sizeof(struct khsm_ioc_load)
+ * @flags: must be 0
+ * @blob_len: bytes at @blob_uptr, up to %KHSM_BLOB_MAX
+ * @__reserved: must be 0
+ * @blob_uptr: the key blob
+ * @token_id: the token that protects a softcard or OCS key; 0 picks a
+ *	loaded token of the key's set that the caller may use
+ * @out_handle: the new handle
+ * @out_type: &enum khsm_key_type
+ * @out_ops: the ACL's operations
+ *
+ * Errors: ENOKEY no world or no usable token of the key's set; EXDEV blob
+ * of another world; EBADMSG damaged blob or wrong token; EACCES the token
+ * is not the caller's; EKEYREVOKED the token went; ENOSPC too many handles.
+ */
+struct khsm_ioc_load {
+	__u32 size;
+	__u32 flags;
+	__u32 blob_len;
+	__u32 __reserved;
+	__aligned_u64 blob_uptr;
+	__aligned_u64 token_id;
+	__aligned_u64 out_handle;
+	__u32 out_type;
+	__u32 out_ops;
+};
+#define KHSM_IOC_LOAD		_IO(KHSM_IOCTL_TYPE, KHSM_IOC_NR_LOAD)
+
+/**
+ * struct khsm_ioc_destroy - KHSM_IOC_DESTROY: forget a handle
+ * @size: sizeof(struct khsm_ioc_destroy)
+ * @flags: must be 0
+ * @handle: the handle; ENOENT if this descriptor has no such handle
+ *
+ * An operation running on the handle in another thread finishes first
+ * with the key it started with; the key is wiped when the last one ends.
+ */
+struct khsm_ioc_destroy {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 handle;
+};
+#define KHSM_IOC_DESTROY	_IO(KHSM_IOCTL_TYPE, KHSM_IOC_NR_DESTROY)
+
+/* KHSM_IOC_OP flags */
+#define KHSM_OP_F_CALLER_IV	(1U << 0) /* encrypt with the IV at @iv_uptr */
+#define KHSM_OP_F_PREHASHED	(1U << 1) /* sign/verify: @in is the digest */
+#define KHSM_OP_F__ALL		((1U << 2) - 1)
+
+/**
+ * struct khsm_ioc_op - KHSM_IOC_OP: one operation with a key
+ * @size: sizeof(struct khsm_ioc_op)
+ * @flags: %KHSM_OP_F_*
+ * @handle: the key
+ * @op: &enum khsm_op
+ * @mech: &enum khsm_mech
+ * @in_len: bytes at @in_uptr, up to %KHSM_DATA_MAX
+ * @out_len: room at @out_uptr; the module writes back the bytes produced
+ *	(and, on EMSGSIZE, the bytes it would need)
+ * @in_uptr: the input: plaintext (ENCRYPT), ciphertext || tag (DECRYPT),
+ *	the message or digest (SIGN, VERIFY, MAC_*), the wrapped key
+ *	(UNWRAP), the peer's uncompressed public point (DERIVE)
+ * @out_uptr: the output: ciphertext || 16-byte tag, plaintext, DER
+ *	signature, MAC, wrapped key; unused by VERIFY, MAC_VERIFY, UNWRAP and
+ *	DERIVE
+ * @iv_len: 12 for AES-GCM, else 0
+ * @aad_len: bytes of associated data (AES-GCM), up to %KHSM_DATA_MAX
+ * @iv_uptr: AES-GCM IV: written by the module on ENCRYPT unless
+ *	%KHSM_OP_F_CALLER_IV (which the ACL must allow), read on DECRYPT
+ * @aad_uptr: AES-GCM associated data
+ * @aux_len: bytes at @aux_uptr
+ * @new_type: UNWRAP and DERIVE: &enum khsm_key_type of the new key (AES or
+ *	HMAC)
+ * @aux_uptr: VERIFY: the DER signature; MAC_VERIFY: the MAC
+ * @key2: WRAP: the handle of the key to wrap (same descriptor)
+ * @acl_uptr: UNWRAP and DERIVE: the &struct khsm_acl of the new key
+ * @new_len: DERIVE: bytes of the new key (16, 24 or 32 for AES; 16..32
+ *	for HMAC), taken from the start of the shared secret's x
+ * @out_status: 0, or the errno this operation failed with (OP_BATCH)
+ * @out_handle: UNWRAP and DERIVE: the new key's handle
+ *
+ * VERIFY and MAC_VERIFY succeed with 0 and fail with EBADMSG on a
+ * mismatch, as DECRYPT does on a wrong tag (then nothing is written).
+ */
+struct khsm_ioc_op {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 handle;
+	__u32 op;
+	__u32 mech;
+	__u32 in_len;
+	__u32 out_len;
+	__aligned_u64 in_uptr;
+	__aligned_u64 out_uptr;
+	__u32 iv_len;
+	__u32 aad_len;
+	__aligned_u64 iv_uptr;
+	__aligned_u64 aad_uptr;
+	__u32 aux_len;
+	__u32 new_type;
+	__aligned_u64 aux_uptr;
+	__aligned_u64 key2;
+	__aligned_u64 acl_uptr;
+	__u32 new_len;
+	__s32 out_status;
+	__aligned_u64 out_handle;
+};
+#define KHSM_IOC_OP		_IO(KHSM_IOCTL_TYPE, KHSM_IOC_NR_OP)
+
+/**
+ * struct khsm_ioc_batch - KHSM_IOC_OP_BATCH: many operations in one call
+ * @size: sizeof(struct khsm_ioc_batch)
+ * @flags: must be 0
+ * @count: operations at @ops_uptr, 1..%KHSM_BATCH_MAX
+ * @op_size: sizeof(struct khsm_ioc_op) as the caller knows it (the same
+ *	rules as @size of a single OP)
+ * @ops_uptr: an array of @count operations; each gets its own
+ *	@out_status, @out_len and outputs written back
+ * @out_done: operations that succeeded
+ * @__reserved: must be 0
+ *
+ * The call itself fails only when the batch is malformed (EINVAL, E2BIG,
+ * EFAULT on the array); a failing operation does not stop the others.
+ */
+struct khsm_ioc_batch {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 op_size;
+	__aligned_u64 ops_uptr;
+	__u32 out_done;
+	__u32 __reserved;
+};
+#define KHSM_IOC_OP_BATCH	_IO(KHSM_IOCTL_TYPE, KHSM_IOC_NR_OP_BATCH)
+
+/**
+ * struct khsm_ioc_pubkey - KHSM_IOC_PUBKEY: an EC key's public point
+ * @size: sizeof(struct khsm_ioc_pubkey)
+ * @flags: must be 0
+ * @handle: the key; its ACL must permit %KHSM_OP_EXPORT_PUBLIC
+ * @out_len: room at @out_uptr; written back with the point's length
+ * @__reserved: must be 0
+ * @out_uptr: receives the uncompressed point (65 or 97 bytes)
+ */
+struct khsm_ioc_pubkey {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 handle;
+	__u32 out_len;
+	__u32 __reserved;
+	__aligned_u64 out_uptr;
+};
+#define KHSM_IOC_PUBKEY		_IO(KHSM_IOCTL_TYPE, KHSM_IOC_NR_PUBKEY)
 
 #endif /* _UAPI_LINUX_KHSM_H */

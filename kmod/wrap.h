@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * AES key wrap: RFC 3394 through the kernel's kw(aes), and RFC 5649 (with
+ * padding) for keys whose length is not a multiple of 8.
+ */
+#ifndef _KHSM_WRAP_H
+#define _KHSM_WRAP_H
+
+#include <linux/types.h>
+
+/* Bytes the wrapped form of @len bytes takes (0: length not wrappable). */
+size_t khsm_aes_wrap_len(bool pad, size_t len);
+
+/*
+ * Wraps @in_len bytes under the AES key @kek (16, 24 or 32 bytes) into
+ * @out, which has room for khsm_aes_wrap_len(@pad, @in_len) bytes.
+ * RFC 3394 (@pad false) needs @in_len a multiple of 8 and at least 16.
+ */
+int khsm_aes_wrap(const u8 *kek, size_t kek_len, bool pad, const u8 *in,
+		  size_t in_len, u8 *out, size_t *out_len);
+/*
+ * The reverse; -EBADMSG when the integrity check fails, -EINVAL for a
+ * length no wrapping produces. @out has room for @in_len - 8 bytes.
+ */
+int khsm_aes_unwrap(const u8 *kek, size_t kek_len, bool pad, const u8 *in,
+		    size_t in_len, u8 *out, size_t *out_len);
+
+/* Known-answer tests (RFC 3394 and RFC 5649 examples), run at load. */
+int khsm_wrap_selftest(void);
+
+#endif /* _KHSM_WRAP_H */
