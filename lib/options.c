@@ -51,6 +51,7 @@ static const struct opt_desc {
 					KHSM_MECH__ALL },
 	[KHSM_A_OPT_OPERATOR_GID]   = { FIELD(operator_gid), 0, 0, UINT32_MAX - 1, 0 },
 	[KHSM_A_OPT_USER_GID]	    = { FIELD(user_gid), 0, 0, UINT32_MAX - 1, 0 },
+	[KHSM_A_OPT_NO_IMPORT]	    = { FIELD(no_import), 0, 0, 1, 0 },
 };
 
 static const struct opt_desc *opt_desc(unsigned int attr)
@@ -288,6 +289,7 @@ void khsm_opts_from_file(const struct khsm_world_opts *f,
 	o->pp_short_refuse = !!(flags & KHSM_WORLD_F_PP_SHORT_REFUSE);
 	o->forced_audit = !!(flags & KHSM_WORLD_F_FORCED_AUDIT);
 	o->strict = !!(flags & KHSM_WORLD_F_STRICT);
+	o->no_import = !!(flags & KHSM_WORLD_F_NO_IMPORT);
 	o->nso_timeout = le32toh(f->nso_timeout);
 	o->pp_min_len = le32toh(f->pp_min_len);
 	o->retry_base_ms = le32toh(f->retry_base_ms);

@@ -18,6 +18,7 @@ enum kind {
 	V_PAIR,		/* two numbers around @sep */
 	V_SET,		/* comma-separated names of @names, or "all" */
 	V_GROUP,	/* a group name or gid, or "none" */
+	V_ALLOW,	/* yes | no, for an attribute that refuses: "no" sets it */
 };
 
 /* Bit names for the V_SET keys, by bit number. */
@@ -73,6 +74,7 @@ static const struct policy_key {
 	  mech_names, KHSM_MECH__COUNT },
 	{ "groups.operator", V_GROUP, KHSM_A_OPT_OPERATOR_GID, 0, NULL, NULL, NULL, 0 },
 	{ "groups.user", V_GROUP, KHSM_A_OPT_USER_GID, 0, NULL, NULL, NULL, 0 },
+	{ "import", V_ALLOW, KHSM_A_OPT_NO_IMPORT, 0, NULL, NULL, NULL, 0 },
 };
 
 /* A piece of the text: not NUL-terminated. */
@@ -282,6 +284,9 @@ static int parse_value(const struct line_ctx *c, struct span v,
 	case V_SHORT:
 		ret = parse_word(c, v, "warn", "refuse", &x);
 		break;
+	case V_ALLOW:
+		ret = parse_word(c, v, "yes", "no", &x);
+		break;
 	case V_PAIR:
 		return parse_pair(c, v, o);
 	case V_SET:
@@ -457,6 +462,9 @@ static void format_key(const struct khsm_world_options *o,
 		break;
 	case V_SHORT:
 		fprintf(f, "%s = %s\n", k->key, x ? "refuse" : "warn");
+		break;
+	case V_ALLOW:
+		fprintf(f, "%s = %s\n", k->key, x ? "no" : "yes");
 		break;
 	case V_PAIR:
 		khsm_world_options_get(o, k->attr2, &y);

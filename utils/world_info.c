@@ -172,6 +172,7 @@ static const struct {
 	{ "mechanisms", KHSM_A_OPT_MECHANISMS, false, 0 },
 	{ "operator_gid", KHSM_A_OPT_OPERATOR_GID, false, 0 },
 	{ "user_gid", KHSM_A_OPT_USER_GID, false, 0 },
+	{ "no_import", KHSM_A_OPT_NO_IMPORT, true, 0 },
 };
 
 static void json_options(const struct khsm_world_info *wi)

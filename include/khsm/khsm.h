@@ -147,7 +147,8 @@ struct khsm_world_options {
 	uint8_t pp_short_refuse;	/* 0/1 [0] */
 	uint8_t forced_audit;		/* 0/1 [0] */
 	uint8_t strict;			/* 0/1 [0] */
-	uint8_t __pad[2];
+	uint8_t no_import;		/* 0/1: keys only generated [0] */
+	uint8_t __pad;
 	uint32_t nso_timeout;		/* seconds [600] */
 	uint32_t pp_min_len;		/* characters [0] */
 	uint32_t retry_base_ms;		/* [1000] */
@@ -199,6 +200,9 @@ KHSM_API int khsm_world_options_check(const struct khsm_world_options *opts,
  *   passphrase-recovery = on|off       audit.forced = on|off
  *   passphrase-recovery.quorum = Q     pbkdf2.iterations = N
  *   nso-timeout = SECONDS              strict = on|off
+ *   protections = NAME,...|all         groups.operator = GROUP|gid|none
+ *   mechanisms = NAME,...|all          groups.user = GROUP|gid|none
+ *   import = yes|no                    (no: KHSM_A_OPT_NO_IMPORT)
  *
  * khsm_policy_parse() applies the keys found in @text on top of @opts (so
  * initialise it first); on any error @opts is left as it was and the

@@ -206,7 +206,8 @@ static void world_opts(struct khsm_world_opts *f)
 	f->pr_quorum = o->pp_recovery ? o->pr_quorum : 0;
 	f->flags = htole32((o->pp_short_refuse ? KHSM_WORLD_F_PP_SHORT_REFUSE : 0) |
 			   (o->forced_audit ? KHSM_WORLD_F_FORCED_AUDIT : 0) |
-			   (o->strict ? KHSM_WORLD_F_STRICT : 0));
+			   (o->strict ? KHSM_WORLD_F_STRICT : 0) |
+			   (o->no_import ? KHSM_WORLD_F_NO_IMPORT : 0));
 	f->nso_timeout = htole32(o->nso_timeout);
 	f->pp_min_len = htole32(o->pp_min_len);
 	f->retry_base_ms = htole32(o->retry_base_ms);

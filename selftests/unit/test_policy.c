@@ -30,7 +30,8 @@ static const char all_keys[] =
 	"protections = module,ocs\n"
 	"mechanisms = aes-gcm,ecdsa-p256-sha256\n"
 	"groups.operator = daemon\n"
-	"groups.user = 4321\n";
+	"groups.user = 4321\n"
+	"import = no\n";
 
 static int parse(const char *text, struct khsm_world_options *o, char *err,
 		 size_t errlen)
@@ -67,6 +68,7 @@ static void every_key(void)
 			       (1 << KHSM_MECH_ECDSA_P256_SHA256));
 	CHECK_INT(o.operator_gid, 1);	/* daemon, on every Debian */
 	CHECK_INT(o.user_gid, 4321);
+	CHECK_INT(o.no_import, 1);
 	/* Every option of the ABI has a key. */
 	CHECK_INT(o.set, KHSM_OPT_BIT(KHSM_A_OPT_MAX + 1) - KHSM_OPT_BIT(1));
 	CHECK_INT(khsm_world_options_check(&o, NULL, 0), 0);
@@ -135,6 +137,7 @@ static const struct {
 	{ "nso-timeout = 5\rx", "line 1: unexpected byte 0x0d" },
 	{ "n\xc3\xa9 = 1", "line 1: unexpected byte 0xc3" },
 	{ "Strict = on", "line 1: unknown key 'Strict'" },
+	{ "import = off", "line 1: import wants yes or no, not 'off'" },
 };
 
 static void every_refusal_names_its_line(void)
@@ -214,6 +217,7 @@ static void round_trip_partial(void)
 		"acs.quorum = 64/64\nretry.lockout = 4294967295\n",
 		"key-recovery = off\npassphrase.short = warn\nstrict = off\n",
 		"retry.delay = 3600000..3600000\naudit.forced = off\n",
+		"import = yes\n",
 	};
 	struct khsm_world_options o, back;
 	size_t i;
