@@ -13,6 +13,7 @@
 
 #include "kcrypto.h"
 #include "khsm.h"
+#include "wrap.h"
 
 /*
  * Testing aid: naming a test here flips a bit of its expected answer, so
@@ -22,7 +23,7 @@
 static char *selftest_fail;
 module_param(selftest_fail, charp, 0444);
 MODULE_PARM_DESC(selftest_fail,
-		 "testing: make the named known-answer test fail (aes-256-gcm or hmac-sha256) to exercise the error state");
+		 "testing: make the named known-answer test fail (aes-256-gcm, hmac-sha256 or aes-kw) to exercise the error state");
 
 /* Wycheproof aes_gcm_test.json, tcId 101 */
 static const u8 gcm_key[32] = {
@@ -123,9 +124,26 @@ static int kat_hmac(const u8 *expect, const char **why)
 	return err;
 }
 
+/*
+ * The wrap vectors live in wrap.c; the expected answer here is only a
+ * token for selftest_fail to flip.
+ */
+static const u8 kat_wrap_token[1] = { 1 };
+
+static int kat_wrap(const u8 *expect, const char **why)
+{
+	if (expect[0] != 1) {
+		*why = "token mismatch (forced to fail)";
+		return -EINVAL;
+	}
+	*why = "an RFC 3394/5649 vector failed (dmesg says which)";
+	return khsm_wrap_selftest();
+}
+
 static const struct kat kats[] = {
 	{ "aes-256-gcm", kat_gcm, gcm_ct, sizeof(gcm_ct) },
 	{ "hmac-sha256", kat_hmac, hmac_mac, sizeof(hmac_mac) },
+	{ "aes-kw", kat_wrap, kat_wrap_token, 1 },
 };
 
 static int kat_run_one(const struct kat *kat, const char **why)
