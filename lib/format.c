@@ -72,6 +72,16 @@ static int check_start(const struct ctx *c, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+/* The same for files of other kinds (key blobs): @what names the kind. */
+int khsm_file_start(const char *what, char *err, size_t errlen,
+		    const uint8_t *buf, size_t len, const char magic[8],
+		    uint16_t version, size_t hdr_size)
+{
+	const struct ctx c = { what, err, errlen };
+
+	return check_start(&c, buf, len, magic, version, hdr_size);
+}
+
 static int check_total(const struct ctx *c, size_t len, uint64_t total,
 		       uint32_t body_len)
 {

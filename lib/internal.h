@@ -78,6 +78,11 @@ int khsm_opts_parse(const struct nlattr *nest, struct khsm_world_options *opts);
 void khsm_opts_from_file(const struct khsm_world_opts *f,
 			 struct khsm_world_options *opts);
 
+/* format.c: magic, version and header length of a khsm file of kind @what */
+int khsm_file_start(const char *what, char *err, size_t errlen,
+		    const uint8_t *buf, size_t len, const char magic[8],
+		    uint16_t version, size_t hdr_size);
+
 /* world.c */
 int khsm_cardset_put(struct nl_msg *msg, const struct khsm_world_options *opts,
 		     const struct khsm_card_req *cards, size_t ncards,
@@ -106,5 +111,16 @@ int khsm_cardset_result_parse(struct nl_msg *msg,
 /* Appends, as khsm_slots_parse() does. */
 int khsm_tokens_parse(struct nl_msg *msg, struct khsm_token_info **tokens,
 		      size_t *n);
+
+/* names.c: the policy text spells these the same */
+extern const char *const khsm_protection_names[KHSM_PROTECT__COUNT];
+extern const char *const khsm_mech_names[KHSM_MECH__COUNT];
+
+/* key.c */
+int khsm_key_put(struct nl_msg *msg, const struct khsm_key_req *req,
+		 bool import);
+
+/* reply.c: KEY_GENERATE and KEY_IMPORT */
+int khsm_key_result_parse(struct nl_msg *msg, struct khsm_key_result *res);
 
 #endif /* KHSM_INTERNAL_H */

@@ -21,26 +21,6 @@ enum kind {
 	V_ALLOW,	/* yes | no, for an attribute that refuses: "no" sets it */
 };
 
-/* Bit names for the V_SET keys, by bit number. */
-static const char *const protection_names[KHSM_PROTECT__COUNT] = {
-	[KHSM_PROTECT_MODULE] = "module",
-	[KHSM_PROTECT_SOFTCARD] = "softcard",
-	[KHSM_PROTECT_OCS] = "ocs",
-};
-
-static const char *const mech_names[KHSM_MECH__COUNT] = {
-	[KHSM_MECH_AES_GCM] = "aes-gcm",
-	[KHSM_MECH_AES_KW] = "aes-kw",
-	[KHSM_MECH_AES_KWP] = "aes-kwp",
-	[KHSM_MECH_HMAC_SHA256] = "hmac-sha256",
-	[KHSM_MECH_HMAC_SHA384] = "hmac-sha384",
-	[KHSM_MECH_HMAC_SHA512] = "hmac-sha512",
-	[KHSM_MECH_AES_CMAC] = "aes-cmac",
-	[KHSM_MECH_ECDSA_P256_SHA256] = "ecdsa-p256-sha256",
-	[KHSM_MECH_ECDSA_P384_SHA384] = "ecdsa-p384-sha384",
-	[KHSM_MECH_ECDH_P256] = "ecdh-p256",
-};
-
 static const struct policy_key {
 	const char *key;
 	enum kind kind;
@@ -69,9 +49,9 @@ static const struct policy_key {
 	{ "pbkdf2.iterations", V_NUM, KHSM_A_OPT_PBKDF2_ITER, 0, NULL, NULL, NULL, 0 },
 	{ "strict", V_BOOL, KHSM_A_OPT_STRICT, 0, NULL, NULL, NULL, 0 },
 	{ "protections", V_SET, KHSM_A_OPT_PROTECTIONS, 0, NULL, NULL,
-	  protection_names, KHSM_PROTECT__COUNT },
+	  khsm_protection_names, KHSM_PROTECT__COUNT },
 	{ "mechanisms", V_SET, KHSM_A_OPT_MECHANISMS, 0, NULL, NULL,
-	  mech_names, KHSM_MECH__COUNT },
+	  khsm_mech_names, KHSM_MECH__COUNT },
 	{ "groups.operator", V_GROUP, KHSM_A_OPT_OPERATOR_GID, 0, NULL, NULL, NULL, 0 },
 	{ "groups.user", V_GROUP, KHSM_A_OPT_USER_GID, 0, NULL, NULL, NULL, 0 },
 	{ "import", V_ALLOW, KHSM_A_OPT_NO_IMPORT, 0, NULL, NULL, NULL, 0 },

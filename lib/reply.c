@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Replies of the world, card, slot, card set and token commands, into the
- * caller's structs.
+ * Replies of the world, card, slot, card set, token and key commands, into
+ * the caller's structs.
  * Pure (a message in, a struct out), so the unit tests feed it replies
  * built with libnl. A reply that breaks the ABI is -EPROTO; attributes
  * newer than this library are skipped, so an old library keeps working
@@ -58,6 +58,13 @@ static const struct nla_policy top_policy[KHSM_A_MAX + 1] = {
 	[KHSM_A_CARDSET]	= { .type = NLA_NESTED },
 	[KHSM_A_TOKENS]		= { .type = NLA_NESTED },
 	[KHSM_A_TOKEN_ID]	= { .type = NLA_U64 },
+	[KHSM_A_KEY]		= { .type = NLA_NESTED },
+};
+
+static const struct nla_policy key_policy[KHSM_A_KEY_MAX + 1] = {
+	[KHSM_A_KEY_BLOB]	= { .type = NLA_UNSPEC, .minlen = 1,
+				    .maxlen = KHSM_BLOB_MAX },
+	[KHSM_A_KEY_HASH]	= EXACT(KHSM_KEY_HASH_LEN),
 };
 
 static const struct nla_policy cardset_policy[KHSM_A_CARDSET_MAX + 1] = {
@@ -538,4 +545,24 @@ int khsm_tokens_parse(struct nl_msg *msg, struct khsm_token_info **tokens,
 		(*n)++;
 	}
 	return 0;
+}
+
+/* KEY_GENERATE and KEY_IMPORT: the blob and the key's hash, both needed. */
+int khsm_key_result_parse(struct nl_msg *msg, struct khsm_key_result *res)
+{
+	struct nlattr *tb[KHSM_A_MAX + 1];
+	struct nlattr *kb[KHSM_A_KEY_MAX + 1];
+	int ret;
+
+	ret = khsm_reply_parse(msg, tb);
+	if (ret)
+		return ret;
+	if (res->blob || !tb[KHSM_A_KEY])	/* one reply per request */
+		return -EPROTO;
+	if (nla_parse_nested(kb, KHSM_A_KEY_MAX, tb[KHSM_A_KEY], key_policy) ||
+	    !kb[KHSM_A_KEY_BLOB] || !kb[KHSM_A_KEY_HASH])
+		return -EPROTO;
+	nla_memcpy(res->key_hash, kb[KHSM_A_KEY_HASH], KHSM_KEY_HASH_LEN);
+	res->blob = dup_attr(kb[KHSM_A_KEY_BLOB], &res->blob_len);
+	return res->blob ? 0 : -ENOMEM;
 }

@@ -742,6 +742,316 @@ KHSM_API int khsm_cardset_record_parse(const char *text,
 				       struct khsm_cardset_record *r,
 				       char *err, size_t errlen);
 
+/*
+ * ---- Application keys: names ----
+ */
+
+/* "aes", "hmac", "ec-p256", "ec-p384"; "unknown" for other values. */
+KHSM_API const char *khsm_key_type_name(uint32_t type);
+
+/* The reverse of khsm_key_type_name(); -EINVAL for an unknown name. */
+KHSM_API int khsm_key_type_parse(const char *name, uint32_t *type);
+
+/*
+ * "encrypt", "decrypt", "sign", "verify", "mac-generate", "mac-verify",
+ * "wrap", "unwrap", "derive", "export-public"; "unknown".
+ */
+KHSM_API const char *khsm_op_name(uint32_t op);
+
+/* The policy text's names: "aes-gcm", ..., "ecdh-p256"; "unknown". */
+KHSM_API const char *khsm_mech_name(uint32_t mech);
+
+/* "module", "softcard", "ocs"; "unknown". */
+KHSM_API const char *khsm_protection_name(uint32_t protection);
+
+/*
+ * Comma-separated names, each at most once and no spaces, into a mask of
+ * (1 << enum khsm_op) or (1 << enum khsm_mech). -EINVAL with the reason
+ * in @err (may be NULL) for an unknown, repeated or empty name.
+ */
+KHSM_API int khsm_ops_parse(const char *list, uint32_t *ops, char *err,
+			    size_t errlen);
+KHSM_API int khsm_mechs_parse(const char *list, uint32_t *mechs, char *err,
+			      size_t errlen);
+
+/*
+ * The mechanisms (1 << enum khsm_mech) that work with a key of @type and
+ * perform one of @ops (1 << enum khsm_op); 0 if none does. EXPORT_PUBLIC
+ * needs no mechanism. An ACL whose mechanisms do not fit its key, or
+ * that has an operation none of them performs, is refused by the module.
+ */
+KHSM_API uint32_t khsm_key_mechs(uint32_t type, uint32_t ops);
+
+/*
+ * An application name (@size KHSM_APP_MAX) or key identifier (@size
+ * KHSM_IDENT_MAX): 1 to @size - 1 of A-Z a-z 0-9 - _.
+ */
+KHSM_API bool khsm_key_name_valid(const char *name, size_t size);
+
+/*
+ * ---- Application keys: making them (control channel) ----
+ *
+ * A key is generated inside the module or, when the policy allows, sealed
+ * from material the caller gives (import). Either way the module returns a
+ * key blob: the key sealed under the module key or its token's key, with
+ * its header (struct khsm_key_hdr) as associated data. The caller stores
+ * the blob (khsmctl keeps it in kmdata as KHSM_KEY_FILE_PREFIX APP "_"
+ * IDENT, 0640, group khsm) and loads it with khsm_key_load() to use it.
+ *
+ * The key's ACL is a struct khsm_acl of <linux/khsm.h>, fixed for life and
+ * little endian like every ABI struct: fill it with htole32()/htole64().
+ */
+#define KHSM_KEY_FILE_PREFIX	"key_"
+
+/* khsm_key_req.recovery: whatever the world and the token's set say. */
+#define KHSM_KEY_RECOVERY_DEFAULT	(-1)
+
+/*
+ * A key to generate or import; start from khsm_key_req_init(). Fields
+ * added later come out of __reserved, where zero means "as before".
+ */
+struct khsm_key_req {
+	uint32_t type;			/* enum khsm_key_type */
+	uint32_t len;			/* generate AES, HMAC: secret bytes;
+					 * 0: the module's default (32) */
+	uint8_t protection;		/* enum khsm_protection */
+	int8_t recovery;		/* KHSM_KEY_RECOVERY_DEFAULT, 0 none,
+					 * 1 seal a recovery copy */
+	uint8_t __pad[6];
+	uint64_t token_id;		/* softcard and OCS protection: a
+					 * loaded token of that set the caller
+					 * may use (khsm_token_list()) */
+	struct khsm_acl acl;		/* little endian */
+	char app[KHSM_APP_MAX];		/* khsm_key_name_valid() */
+	char ident[KHSM_IDENT_MAX];	/* khsm_key_name_valid() */
+	/*
+	 * Import: exactly one of @secret (AES or HMAC bytes, or the EC
+	 * private scalar, big endian, of the curve's length: a secret, keep
+	 * it in khsm_secure_alloc() memory) and @public_key (an
+	 * uncompressed EC point: a key that verifies and exports itself).
+	 */
+	const uint8_t *secret;
+	size_t secret_len;
+	const uint8_t *public_key;
+	size_t public_len;
+	uint64_t __reserved[4];
+};
+
+/* Zero @req and set recovery to KHSM_KEY_RECOVERY_DEFAULT. */
+KHSM_API void khsm_key_req_init(struct khsm_key_req *req);
+
+/* A new key blob. Zeroed by the call; @blob is its until freed. */
+struct khsm_key_result {
+	uint8_t *blob;
+	size_t blob_len;
+	uint8_t key_hash[KHSM_KEY_HASH_LEN];	/* names the key */
+	uint64_t __reserved[4];
+};
+
+/*
+ * KHSM_CMD_KEY_GENERATE and KHSM_CMD_KEY_IMPORT. -EINVAL before anything
+ * is sent for a request that cannot be right (names, recovery, import
+ * material); the module's refusals as <linux/khsm.h> lists them: EPERM
+ * (protection, mechanism or import not allowed by the policy), ENOKEY,
+ * EACCES, EKEYREVOKED (the token), EINVAL (the ACL). The import request
+ * is wiped before it is freed.
+ */
+KHSM_API int khsm_key_generate(struct khsm *h, const struct khsm_key_req *req,
+			       struct khsm_key_result *res);
+KHSM_API int khsm_key_import(struct khsm *h, const struct khsm_key_req *req,
+			     struct khsm_key_result *res);
+
+/* Free what @res holds and zero it; NULL is a no-op. */
+KHSM_API void khsm_key_result_free(struct khsm_key_result *res);
+
+/*
+ * What a key blob's header says, read without any key: for listing
+ * blobs and exporting a public key. The module authenticates the header
+ * when the blob is loaded; nothing here is checked that way.
+ */
+struct khsm_key_info {
+	uint16_t version;		/* KHSM_KEY_VERSION */
+	uint8_t protection;		/* enum khsm_protection */
+	uint8_t flags;			/* KHSM_KEY_F_* */
+	uint32_t type;			/* enum khsm_key_type */
+	uint8_t secret_len;		/* 0: a public key alone */
+	uint8_t pub_len;		/* bytes of @pubkey used (EC keys) */
+	uint8_t has_recovery;		/* a recovery copy follows the body */
+	uint8_t __pad[5];
+	uint64_t created;		/* seconds since the epoch */
+	uint8_t world_id[KHSM_WORLD_ID_LEN];
+	uint8_t key_id[KHSM_KEY_ID_LEN];
+	uint8_t set_id[KHSM_SET_ID_LEN];	/* zero for module protection */
+	uint8_t key_hash[KHSM_KEY_HASH_LEN];
+	uint8_t pubkey[KHSM_PUBKEY_MAX];	/* uncompressed EC point */
+	uint8_t __pad2[7];
+	struct khsm_acl acl;		/* as stored: little endian */
+	char app[KHSM_APP_MAX];
+	char ident[KHSM_IDENT_MAX];
+	uint32_t body_len;
+	uint32_t rec_len;
+	uint64_t __reserved[4];
+};
+
+/*
+ * Check the shape of the key blob @buf (@len bytes) and fill @info: magic,
+ * version, header length, a known type and protection, lengths that fit
+ * the type and add up to @len exactly, names, an ACL with known bits. 0,
+ * or -EBADMSG (not a key blob, truncated, inconsistent) or
+ * -EPROTONOSUPPORT (another format version), with the reason in @err
+ * (may be NULL).
+ */
+KHSM_API int khsm_key_blob_parse(const void *buf, size_t len,
+				 struct khsm_key_info *info, char *err,
+				 size_t errlen);
+
+/*
+ * ---- Application keys: EC key encodings (OpenSSL's libcrypto) ----
+ *
+ * PEM or DER is told apart by the "-----BEGIN" a PEM text has. Errors:
+ * -EBADMSG not such a key (or an encrypted one), -EPROTONOSUPPORT a key
+ * of another algorithm or curve than P-256 and P-384, -ENOMEM, -EINVAL.
+ */
+#define KHSM_EC_SCALAR_MAX	48	/* bytes of a P-384 private scalar */
+
+/*
+ * An unencrypted EC private key, PKCS#8 ("PRIVATE KEY") or SEC1 ("EC
+ * PRIVATE KEY"), into its curve (KHSM_KEY_EC_P256 or _P384) and its
+ * private scalar, big endian, of the curve's length: what
+ * khsm_key_req.secret wants. @priv is a secret: give khsm_secure_alloc()
+ * memory; it is wiped on failure. @in is the caller's to wipe.
+ */
+KHSM_API int khsm_ec_private_from_pkcs8(const void *in, size_t len,
+					uint32_t *type,
+					uint8_t priv[KHSM_EC_SCALAR_MAX],
+					size_t *priv_len);
+
+/*
+ * A SubjectPublicKeyInfo ("PUBLIC KEY") into its curve and uncompressed
+ * point: what khsm_key_req.public_key wants.
+ */
+KHSM_API int khsm_ec_point_from_spki(const void *in, size_t len,
+				     uint32_t *type,
+				     uint8_t point[KHSM_PUBKEY_MAX],
+				     size_t *point_len);
+
+/*
+ * The SubjectPublicKeyInfo of the uncompressed point @point of curve
+ * @type, DER or (@pem) PEM text, in *@out (free() it), *@out_len bytes.
+ * -EINVAL for a point that is not on the curve.
+ */
+KHSM_API int khsm_ec_spki_from_point(uint32_t type, const uint8_t *point,
+				     size_t len, bool pem, uint8_t **out,
+				     size_t *out_len);
+
+/*
+ * ---- Application keys: using them (data channel) ----
+ *
+ * One ioctl on the handle's /dev/khsm descriptor per call, with its
+ * struct on the stack: no allocation, nothing else. The handle needs
+ * KHSM_OPEN_DATA (-ENOTCONN otherwise). A key handle works only on the
+ * struct khsm that loaded it and goes when it is closed or destroyed.
+ * Lengths in and out are bytes; an output too small fails with -EMSGSIZE
+ * and *@out_len set to what it needs. Errors, besides those of every
+ * ioctl: -ENOENT no such key handle here, -EKEYREVOKED its token went,
+ * -EACCES, -EKEYEXPIRED, -EDQUOT its ACL refuses (operation, mechanism,
+ * caller, time, usage count), -EBADMSG a signature, MAC or tag that does
+ * not match. khsm_errmsg() is "" after them: the device sends no text.
+ */
+
+/* For the *_uptr fields of the ioctl structs. */
+#define KHSM_UPTR(p)	((__u64)(uintptr_t)(p))
+
+/* KHSM_IOC_LOAD: the blob becomes *@key; @token_id 0 picks a token. */
+KHSM_API int khsm_key_load(struct khsm *h, const void *blob, size_t len,
+			   uint64_t token_id, uint64_t *key);
+
+/* KHSM_IOC_DESTROY. */
+KHSM_API int khsm_key_destroy(struct khsm *h, uint64_t key);
+
+/*
+ * ECDSA: sign @in (the message, or with KHSM_OP_F_PREHASHED in @flags its
+ * digest) into a DER signature, or verify one (0 valid, -EBADMSG not).
+ */
+KHSM_API int khsm_sign(struct khsm *h, uint64_t key, uint32_t mech,
+		       uint32_t flags, const void *in, size_t in_len,
+		       void *sig, size_t *sig_len);
+KHSM_API int khsm_verify(struct khsm *h, uint64_t key, uint32_t mech,
+			 uint32_t flags, const void *in, size_t in_len,
+			 const void *sig, size_t sig_len);
+
+/*
+ * AES-GCM: @out is the ciphertext and its 16-byte tag. The module writes
+ * the IV (12 bytes) to @iv, or reads it from there with
+ * KHSM_OP_F_CALLER_IV in @flags (which the ACL must allow). Decrypt takes
+ * ciphertext || tag and fails with -EBADMSG, writing nothing, on a wrong
+ * tag.
+ */
+KHSM_API int khsm_encrypt(struct khsm *h, uint64_t key, uint32_t mech,
+			  uint32_t flags, const void *in, size_t in_len,
+			  const void *aad, size_t aad_len, uint8_t *iv,
+			  size_t iv_len, void *out, size_t *out_len);
+KHSM_API int khsm_decrypt(struct khsm *h, uint64_t key, uint32_t mech,
+			  const void *in, size_t in_len, const void *aad,
+			  size_t aad_len, const uint8_t *iv, size_t iv_len,
+			  void *out, size_t *out_len);
+
+/* HMAC or CMAC; khsm_mac_verify() compares in constant time. */
+KHSM_API int khsm_mac(struct khsm *h, uint64_t key, uint32_t mech,
+		      const void *in, size_t in_len, void *mac,
+		      size_t *mac_len);
+KHSM_API int khsm_mac_verify(struct khsm *h, uint64_t key, uint32_t mech,
+			     const void *in, size_t in_len, const void *mac,
+			     size_t mac_len);
+
+/*
+ * AES key wrap of the key @target (a handle of this struct khsm whose ACL
+ * makes it wrappable) under @key, and the reverse: the unwrapped key, of
+ * @new_type (AES or HMAC) with the ACL @acl, becomes *@new_key.
+ */
+KHSM_API int khsm_wrap(struct khsm *h, uint64_t key, uint32_t mech,
+		       uint64_t target, void *out, size_t *out_len);
+KHSM_API int khsm_unwrap(struct khsm *h, uint64_t key, uint32_t mech,
+			 const void *in, size_t in_len, uint32_t new_type,
+			 const struct khsm_acl *acl, uint64_t *new_key);
+
+/*
+ * ECDH with the peer's uncompressed point: the first @new_len bytes of
+ * the shared x become *@new_key, of @new_type (AES or HMAC) with @acl.
+ */
+KHSM_API int khsm_derive(struct khsm *h, uint64_t key, uint32_t mech,
+			 const uint8_t *peer, size_t peer_len,
+			 uint32_t new_type, uint32_t new_len,
+			 const struct khsm_acl *acl, uint64_t *new_key);
+
+/* KHSM_IOC_PUBKEY: the key's uncompressed point (65 or 97 bytes). */
+KHSM_API int khsm_pubkey(struct khsm *h, uint64_t key, uint8_t *out,
+			 size_t *out_len);
+
+/* @len bytes from the kernel DRBG, KHSM_RANDOM_MAX per ioctl. */
+KHSM_API int khsm_random(struct khsm *h, void *buf, size_t len);
+
+/*
+ * Building operations for khsm_batch() (or khsm_op()): zero @op, set its
+ * size, key, operation (enum khsm_op) and mechanism; the caller then sets
+ * the lengths and KHSM_UPTR()s its operation needs.
+ */
+KHSM_API void khsm_op_init(struct khsm_ioc_op *op, uint64_t key,
+			   uint32_t opcode, uint32_t mech);
+
+/* KHSM_IOC_OP of @op as it is; its outputs are written back into it. */
+KHSM_API int khsm_op(struct khsm *h, struct khsm_ioc_op *op);
+
+/*
+ * KHSM_IOC_OP_BATCH of the @count (1..KHSM_BATCH_MAX) operations at @ops,
+ * in place: no copy is made. 0 when the batch ran, whatever became of
+ * each operation: its out_status is 0 or a negative errno, and *@done
+ * (may be NULL) counts those that succeeded. The batch itself fails only
+ * when it is malformed.
+ */
+KHSM_API int khsm_batch(struct khsm *h, struct khsm_ioc_op *ops, size_t count,
+			uint32_t *done);
+
 #ifdef __cplusplus
 }
 #endif
