@@ -12,18 +12,25 @@
 #include <linux/uaccess.h>
 
 #include "kcrypto.h"
+#include "keys.h"
 #include "khsm.h"
 
 union khsm_ioc_buffer {
 	struct khsm_ioc_info info;
 	struct khsm_ioc_random random;
+	struct khsm_ioc_load load;
+	struct khsm_ioc_destroy destroy;
+	struct khsm_ioc_op op;
+	struct khsm_ioc_batch batch;
+	struct khsm_ioc_pubkey pubkey;
 };
 
 struct khsm_ioctl_op {
 	unsigned int size;	/* current size of the struct */
 	unsigned int min_size;	/* size of its first version */
 	bool needs_operational;
-	int (*execute)(void *arg, void __user *uarg, u32 usize);
+	int (*execute)(struct khsm_file *f, void *arg, void __user *uarg,
+		       u32 usize);
 };
 
 /* Copies the kernel's answer back, never more than the caller passed in. */
@@ -35,7 +42,8 @@ static int ioc_respond(void __user *uarg, const void *arg, u32 usize,
 	return 0;
 }
 
-static int ioc_info(void *arg, void __user *uarg, u32 usize)
+static int ioc_info(struct khsm_file *f, void *arg, void __user *uarg,
+		    u32 usize)
 {
 	struct khsm_ioc_info *info = arg;
 
@@ -47,7 +55,8 @@ static int ioc_info(void *arg, void __user *uarg, u32 usize)
 	return ioc_respond(uarg, info, usize, sizeof(*info));
 }
 
-static int ioc_random(void *arg, void __user *uarg, u32 usize)
+static int ioc_random(struct khsm_file *f, void *arg, void __user *uarg,
+		      u32 usize)
 {
 	struct khsm_ioc_random *r = arg;
 	u8 *buf;
@@ -70,6 +79,138 @@ out:
 	return err;
 }
 
+static int ioc_load(struct khsm_file *f, void *arg, void __user *uarg,
+		    u32 usize)
+{
+	struct khsm_ioc_load *l = arg;
+	struct khsm_key *k;
+	u8 *blob;
+	int err;
+
+	if (l->flags || l->__reserved || !l->blob_len)
+		return -EINVAL;
+	if (l->blob_len > KHSM_BLOB_MAX)
+		return -EMSGSIZE;
+	blob = memdup_user(u64_to_user_ptr(l->blob_uptr), l->blob_len);
+	if (IS_ERR(blob))
+		return PTR_ERR(blob);
+	err = khsm_key_open(blob, l->blob_len, l->token_id, &k);
+	kfree(blob);
+	if (err)
+		return err;
+	err = khsm_handle_add(f, k);
+	if (err) {
+		khsm_key_put(k);
+		return err;
+	}
+	l->out_handle = k->handle;
+	l->out_type = k->type;
+	l->out_ops = k->acl.ops;
+	err = ioc_respond(uarg, l, usize, sizeof(*l));
+	/* The caller never learnt the handle: do not leave it behind. */
+	if (err)
+		khsm_handle_destroy(f, l->out_handle);
+	return err;
+}
+
+static int ioc_destroy(struct khsm_file *f, void *arg, void __user *uarg,
+		       u32 usize)
+{
+	struct khsm_ioc_destroy *d = arg;
+
+	if (d->flags)
+		return -EINVAL;
+	return khsm_handle_destroy(f, d->handle);
+}
+
+static int ioc_op(struct khsm_file *f, void *arg, void __user *uarg,
+		  u32 usize)
+{
+	return khsm_ioc_key_op(f, arg, uarg, usize);
+}
+
+#define OP_MIN_SIZE offsetofend(struct khsm_ioc_op, out_handle)
+
+/* One element of a batch; its errors are its own, not the batch's. */
+static int batch_one(struct khsm_file *f, u8 __user *uop, u32 op_size)
+{
+	struct khsm_ioc_op op;
+	int err;
+
+	err = copy_struct_from_user(&op, sizeof(op), uop, op_size);
+	if (err == -EFAULT)
+		return err;
+	if (err) {
+		/* A tail this module does not know: say so in its status. */
+		return put_user(err, (s32 __user *)(uop +
+				offsetof(struct khsm_ioc_op, out_status)));
+	}
+	op.size = op_size;
+	err = khsm_ioc_key_op(f, &op, (struct khsm_ioc_op __user *)uop,
+			      op_size);
+	return err == -EFAULT ? err : (err ? 1 : 0);
+}
+
+static int ioc_batch(struct khsm_file *f, void *arg, void __user *uarg,
+		     u32 usize)
+{
+	struct khsm_ioc_batch *b = arg;
+	u8 __user *uops = u64_to_user_ptr(b->ops_uptr);
+	u32 i;
+	int err;
+
+	if (b->flags || b->__reserved || !b->count ||
+	    b->count > KHSM_BATCH_MAX || b->op_size < OP_MIN_SIZE ||
+	    b->op_size > PAGE_SIZE)
+		return -EINVAL;
+	b->out_done = 0;
+	for (i = 0; i < b->count; i++) {
+		err = batch_one(f, uops + (size_t)i * b->op_size, b->op_size);
+		if (err < 0)
+			return err;
+		if (!err)
+			b->out_done++;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return ioc_respond(uarg, b, usize, sizeof(*b));
+}
+
+static int ioc_pubkey(struct khsm_file *f, void *arg, void __user *uarg,
+		      u32 usize)
+{
+	struct khsm_ioc_pubkey *p = arg;
+	u8 pub[KHSM_PUBKEY_MAX];
+	struct khsm_key *k;
+	int err = 0;
+
+	if (p->flags || p->__reserved)
+		return -EINVAL;
+	k = khsm_handle_get(f, p->handle);
+	if (!k)
+		return -ENOENT;
+	if (khsm_key_revoked(k))
+		err = -EKEYREVOKED;
+	else if (!(k->acl.ops & BIT(KHSM_OP_EXPORT_PUBLIC)))
+		err = -EPERM;
+	else if (!k->pub_len)
+		err = -EINVAL;
+	else if (p->out_len < k->pub_len)
+		err = -EMSGSIZE;
+	/*
+	 * Key objects have no usercopy window, public half included: the
+	 * point leaves through a copy, so a stray copy of a secret cannot.
+	 */
+	memcpy(pub, k->pub, k->pub_len);
+	p->out_len = k->pub_len;
+	khsm_key_put(k);
+	if (!err && copy_to_user(u64_to_user_ptr(p->out_uptr), pub, p->out_len))
+		err = -EFAULT;
+	if (!err || err == -EMSGSIZE)
+		err = ioc_respond(uarg, p, usize, sizeof(*p)) ?: err;
+	return err;
+}
+
 #define IOCTL_OP(_nr, _fn, _struct, _last, _operational)                     \
 	[_nr - KHSM_IOCTL_BASE] = {                                          \
 		.size = sizeof(_struct) +                                    \
@@ -84,6 +225,16 @@ static const struct khsm_ioctl_op khsm_ioctl_ops[] = {
 	IOCTL_OP(KHSM_IOC_NR_INFO, ioc_info, struct khsm_ioc_info,
 		 __reserved, false),
 	IOCTL_OP(KHSM_IOC_NR_RANDOM, ioc_random, struct khsm_ioc_random,
+		 out_uptr, true),
+	IOCTL_OP(KHSM_IOC_NR_LOAD, ioc_load, struct khsm_ioc_load,
+		 out_ops, true),
+	IOCTL_OP(KHSM_IOC_NR_DESTROY, ioc_destroy, struct khsm_ioc_destroy,
+		 handle, true),
+	IOCTL_OP(KHSM_IOC_NR_OP, ioc_op, struct khsm_ioc_op,
+		 out_handle, true),
+	IOCTL_OP(KHSM_IOC_NR_OP_BATCH, ioc_batch, struct khsm_ioc_batch,
+		 __reserved, true),
+	IOCTL_OP(KHSM_IOC_NR_PUBKEY, ioc_pubkey, struct khsm_ioc_pubkey,
 		 out_uptr, true),
 };
 
@@ -124,18 +275,31 @@ static long khsm_fops_ioctl(struct file *filp, unsigned int cmd,
 
 	if (op->needs_operational && khsm_check_operational(NULL))
 		return -EIO;
-	return op->execute(&buf, uarg, usize);
+	return op->execute(filp->private_data, &buf, uarg, usize);
 }
 
 static int khsm_fops_open(struct inode *inode, struct file *filp)
 {
+	int err;
+
 	/* Namespaced root is not the host's root: keep keys out of reach. */
-	return khsm_check_open();
+	err = khsm_check_open();
+	if (err)
+		return err;
+	filp->private_data = khsm_file_alloc();
+	return filp->private_data ? 0 : -ENOMEM;
+}
+
+static int khsm_fops_release(struct inode *inode, struct file *filp)
+{
+	khsm_file_free(filp->private_data);
+	return 0;
 }
 
 static const struct file_operations khsm_fops = {
 	.owner		= THIS_MODULE,
 	.open		= khsm_fops_open,
+	.release	= khsm_fops_release,
 	.unlocked_ioctl	= khsm_fops_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

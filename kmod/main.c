@@ -6,6 +6,7 @@
 #include <linux/init.h>
 #include <linux/module.h>
 
+#include "keys.h"
 #include "khsm.h"
 #include "retry.h"
 #include "slots.h"
@@ -32,9 +33,12 @@ static int __init khsm_init(void)
 	err = khsm_slots_init();
 	if (err)
 		goto err_tokens;
-	err = khsm_chardev_init();
+	err = khsm_keys_init();
 	if (err)
 		goto err_slots;
+	err = khsm_chardev_init();
+	if (err)
+		goto err_keys;
 	err = khsm_netlink_init();
 	if (err)
 		goto err_chardev;
@@ -46,6 +50,8 @@ static int __init khsm_init(void)
 
 err_chardev:
 	khsm_chardev_uninit();
+err_keys:
+	khsm_keys_uninit();
 err_slots:
 	khsm_slots_uninit();
 err_tokens:
@@ -60,6 +66,8 @@ static void __exit khsm_exit(void)
 {
 	khsm_netlink_uninit();
 	khsm_chardev_uninit();
+	/* Every file is closed: no key object is left in the cache. */
+	khsm_keys_uninit();
 	/* No caller is left: zeroise the world before its slots go. */
 	mutex_lock(&khsm_ctl_lock);
 	if (khsm_world_get_locked())
@@ -77,4 +85,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("khsm: a software hardware security module (Security World in the kernel)");
 MODULE_AUTHOR("khsm developers");
 MODULE_VERSION(KHSM_VERSION);
-MODULE_SOFTDEP("pre: gcm aes hmac sha256 drbg ecc");
+MODULE_SOFTDEP("pre: gcm aes hmac sha256 sha512 cmac keywrap drbg ecc");

@@ -12,6 +12,7 @@
 #include <net/genetlink.h>
 
 #include "acs.h"
+#include "keys.h"
 #include "khsm.h"
 #include "slots.h"
 #include "tokens.h"
@@ -111,6 +112,33 @@ static const struct nla_policy khsm_cardset_create_policy[KHSM_A_MAX + 1] = {
 };
 
 static const struct nla_policy khsm_token_unload_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_TOKEN_ID]	= { .type = NLA_U64 },
+};
+
+static const struct nla_policy khsm_key_policy[KHSM_A_KEY_MAX + 1] = {
+	[KHSM_A_KEY_TYPE]	= NLA_POLICY_RANGE(NLA_U32, KHSM_KEY_AES,
+						   KHSM_KEY_EC_P384),
+	[KHSM_A_KEY_LEN]	= NLA_POLICY_RANGE(NLA_U32, 16, KHSM_HMAC_KEY_MAX),
+	[KHSM_A_KEY_PROTECTION]	= NLA_POLICY_MAX(NLA_U8, KHSM_PROTECT__COUNT - 1),
+	[KHSM_A_KEY_ACL]	= NLA_POLICY_EXACT_LEN(sizeof(struct khsm_acl)),
+	[KHSM_A_KEY_APP]	= { .type = NLA_NUL_STRING, .len = KHSM_APP_MAX - 1 },
+	[KHSM_A_KEY_IDENT]	= { .type = NLA_NUL_STRING, .len = KHSM_IDENT_MAX - 1 },
+	[KHSM_A_KEY_RECOVERY]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[KHSM_A_KEY_SECRET]	= { .type = NLA_BINARY, .len = KHSM_SECRET_MAX },
+	[KHSM_A_KEY_PUBLIC]	= { .type = NLA_BINARY, .len = KHSM_PUBKEY_MAX },
+};
+
+static const struct nla_policy khsm_key_blob_policy[KHSM_A_KEY_MAX + 1] = {
+	[KHSM_A_KEY_BLOB]	= { .type = NLA_BINARY, .len = KHSM_BLOB_MAX },
+};
+
+static const struct nla_policy khsm_key_create_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_KEY]		= NLA_POLICY_NESTED(khsm_key_policy),
+	[KHSM_A_TOKEN_ID]	= { .type = NLA_U64 },
+};
+
+static const struct nla_policy khsm_key_recover_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_KEY]		= NLA_POLICY_NESTED(khsm_key_blob_policy),
 	[KHSM_A_TOKEN_ID]	= { .type = NLA_U64 },
 };
 
@@ -543,6 +571,7 @@ static int khsm_nl_clear(struct sk_buff *skb, struct genl_info *info)
 		khsm_acs_logout(w);
 		khsm_slots_clear_all();
 		khsm_tokens_unload_all();
+		khsm_keys_revoke_all();
 	}
 	mutex_unlock(&khsm_ctl_lock);
 	return 0;
@@ -1022,6 +1051,133 @@ static int khsm_nl_token_unload(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* --- KEY_GENERATE, KEY_IMPORT --- */
+
+static int parse_key(struct genl_info *info, bool import,
+		     struct khsm_key_req *req)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[KHSM_A_KEY_MAX + 1], *nest;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_KEY))
+		return -EINVAL;
+	nest = info->attrs[KHSM_A_KEY];
+	err = nla_parse_nested(tb, KHSM_A_KEY_MAX, nest, khsm_key_policy,
+			       extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KHSM_A_KEY_TYPE) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, KHSM_A_KEY_PROTECTION) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, KHSM_A_KEY_ACL) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, KHSM_A_KEY_APP) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, KHSM_A_KEY_IDENT))
+		return -EINVAL;
+	memset(req, 0, sizeof(*req));
+	req->import = import;
+	req->type = nla_get_u32(tb[KHSM_A_KEY_TYPE]);
+	req->protection = nla_get_u8(tb[KHSM_A_KEY_PROTECTION]);
+	nla_memcpy(&req->acl, tb[KHSM_A_KEY_ACL], sizeof(req->acl));
+	nla_strscpy(req->app, tb[KHSM_A_KEY_APP], sizeof(req->app));
+	nla_strscpy(req->ident, tb[KHSM_A_KEY_IDENT], sizeof(req->ident));
+	req->recovery = tb[KHSM_A_KEY_RECOVERY] ?
+			nla_get_u8(tb[KHSM_A_KEY_RECOVERY]) : -1;
+	if (info->attrs[KHSM_A_TOKEN_ID])
+		req->token_id = nla_get_u64(info->attrs[KHSM_A_TOKEN_ID]);
+	if (tb[KHSM_A_KEY_LEN])
+		req->len = nla_get_u32(tb[KHSM_A_KEY_LEN]);
+	if (tb[KHSM_A_KEY_SECRET]) {
+		req->secret = nla_data(tb[KHSM_A_KEY_SECRET]);
+		req->secret_len = nla_len(tb[KHSM_A_KEY_SECRET]);
+	}
+	if (tb[KHSM_A_KEY_PUBLIC]) {
+		req->pub = nla_data(tb[KHSM_A_KEY_PUBLIC]);
+		req->pub_len = nla_len(tb[KHSM_A_KEY_PUBLIC]);
+	}
+	if (import != (req->secret || req->pub) || (import && req->len)) {
+		if (import)
+			NL_SET_ERR_MSG_ATTR(extack, nest, "an import takes SECRET or PUBLIC, not LEN");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, nest, "key material is given only to KEY_IMPORT");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int reply_key(struct genl_info *info, u8 cmd, struct khsm_blob *blob,
+		     const u8 *key_hash)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+	int err;
+
+	err = -ENOMEM;
+	msg = reply_new(info, cmd, blob->len + 128, &hdr);
+	if (!msg)
+		goto out;
+	nest = nla_nest_start(msg, KHSM_A_KEY);
+	if (!nest ||
+	    nla_put(msg, KHSM_A_KEY_BLOB, blob->len, blob->data) ||
+	    nla_put(msg, KHSM_A_KEY_HASH, KHSM_KEY_HASH_LEN, key_hash)) {
+		nlmsg_free(msg);
+		err = -EMSGSIZE;
+		goto out;
+	}
+	nla_nest_end(msg, nest);
+	err = reply_send(msg, hdr, info);
+out:
+	kfree(blob->data);
+	return err;
+}
+
+static int nl_key_create(struct genl_info *info, u8 cmd)
+{
+	u8 key_hash[KHSM_KEY_HASH_LEN];
+	struct khsm_blob blob = {};
+	struct khsm_key_req req;
+	int err;
+
+	err = parse_key(info, cmd == KHSM_CMD_KEY_IMPORT, &req) ?:
+	      khsm_key_create(&req, &blob, key_hash, info->extack);
+	return err ?: reply_key(info, cmd, &blob, key_hash);
+}
+
+static int khsm_nl_key_recover(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[KHSM_A_KEY_MAX + 1], *nest;
+	u8 key_hash[KHSM_KEY_HASH_LEN];
+	struct khsm_blob blob = {};
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_KEY) ||
+	    GENL_REQ_ATTR_CHECK(info, KHSM_A_TOKEN_ID))
+		return -EINVAL;
+	nest = info->attrs[KHSM_A_KEY];
+	err = nla_parse_nested(tb, KHSM_A_KEY_MAX, nest, khsm_key_blob_policy,
+			       extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, KHSM_A_KEY_BLOB))
+		return -EINVAL;
+	err = khsm_key_recover(nla_data(tb[KHSM_A_KEY_BLOB]),
+			       nla_len(tb[KHSM_A_KEY_BLOB]),
+			       nla_get_u64(info->attrs[KHSM_A_TOKEN_ID]),
+			       &blob, key_hash, extack);
+	return err ?: reply_key(info, KHSM_CMD_KEY_RECOVER, &blob, key_hash);
+}
+
+static int khsm_nl_key_generate(struct sk_buff *skb, struct genl_info *info)
+{
+	return nl_key_create(info, KHSM_CMD_KEY_GENERATE);
+}
+
+static int khsm_nl_key_import(struct sk_buff *skb, struct genl_info *info)
+{
+	return nl_key_create(info, KHSM_CMD_KEY_IMPORT);
+}
+
 /*
  * Officer commands also carry GENL_ADMIN_PERM: the core's own check is a
  * second lock on the door. A command without a policy takes no attribute
@@ -1074,6 +1230,12 @@ static const struct genl_ops khsm_genl_ops[] = {
 	KHSM_OP_NOATTR(KHSM_CMD_TOKEN_LIST, khsm_nl_token_list, KHSM_ROLE_QUERY),
 	KHSM_OP(KHSM_CMD_TOKEN_UNLOAD, khsm_nl_token_unload,
 		khsm_token_unload_policy, KHSM_ROLE_OPERATOR),
+	KHSM_OP(KHSM_CMD_KEY_GENERATE, khsm_nl_key_generate,
+		khsm_key_create_policy, KHSM_ROLE_OPERATOR),
+	KHSM_OP(KHSM_CMD_KEY_IMPORT, khsm_nl_key_import,
+		khsm_key_create_policy, KHSM_ROLE_OPERATOR),
+	KHSM_OP(KHSM_CMD_KEY_RECOVER, khsm_nl_key_recover,
+		khsm_key_recover_policy, KHSM_ROLE_OFFICER),
 };
 
 static const struct genl_multicast_group khsm_genl_mcgrps[] = {

@@ -46,6 +46,7 @@ const struct nla_policy khsm_opts_policy[KHSM_A_OPT_MAX + 1] = {
 	[KHSM_A_OPT_MECHANISMS]		= NLA_POLICY_MASK(NLA_U32, KHSM_MECH__ALL),
 	[KHSM_A_OPT_OPERATOR_GID]	= { .type = NLA_U32 },
 	[KHSM_A_OPT_USER_GID]		= { .type = NLA_U32 },
+	[KHSM_A_OPT_NO_IMPORT]		= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 void khsm_opts_defaults(struct khsm_opts *o)
@@ -101,6 +102,7 @@ static void parse_policy(struct khsm_opts *o, struct nlattr **tb)
 	set_flag(o, tb, KHSM_A_OPT_PP_SHORT_REFUSE, KHSM_WORLD_F_PP_SHORT_REFUSE);
 	set_flag(o, tb, KHSM_A_OPT_FORCED_AUDIT, KHSM_WORLD_F_FORCED_AUDIT);
 	set_flag(o, tb, KHSM_A_OPT_STRICT, KHSM_WORLD_F_STRICT);
+	set_flag(o, tb, KHSM_A_OPT_NO_IMPORT, KHSM_WORLD_F_NO_IMPORT);
 }
 
 /*
@@ -341,7 +343,8 @@ int khsm_opts_put(struct sk_buff *msg, int attrtype, const struct khsm_opts *o)
 	    nla_put_u32(msg, KHSM_A_OPT_PROTECTIONS, o->protections) ||
 	    nla_put_u32(msg, KHSM_A_OPT_MECHANISMS, o->mechanisms) ||
 	    nla_put_u32(msg, KHSM_A_OPT_OPERATOR_GID, o->operator_gid) ||
-	    nla_put_u32(msg, KHSM_A_OPT_USER_GID, o->user_gid)) {
+	    nla_put_u32(msg, KHSM_A_OPT_USER_GID, o->user_gid) ||
+	    put_flag(msg, KHSM_A_OPT_NO_IMPORT, o, KHSM_WORLD_F_NO_IMPORT)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}

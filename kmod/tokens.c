@@ -279,6 +279,39 @@ int khsm_token_unload_id(u64 id, bool officer, struct netlink_ext_ack *extack)
 	return 0;
 }
 
+static bool token_usable_by_caller(const struct khsm_token *t)
+{
+	return uid_eq(t->owner, current_euid()) ||
+	       (gid_valid(t->share_gid) && in_egroup_p(t->share_gid));
+}
+
+/*
+ * The token a key of @set_id (@type, 0: any) needs, by @id or, for 0, the loaded
+ * token of that set. On success the caller holds a reference; the token
+ * may still be revoked later, which every use checks.
+ */
+int khsm_token_get_for_key(u64 id, const u8 *set_id, u8 type,
+			   struct khsm_token **out)
+{
+	struct khsm_token *t;
+
+	lockdep_assert_held(&khsm_ctl_lock);
+	list_for_each_entry(t, &khsm_tokens, node) {
+		if (id ? t->id != id :
+		    memcmp(t->set_id, set_id, KHSM_SET_ID_LEN))
+			continue;
+		if ((type && t->type != type) ||
+		    (set_id && memcmp(t->set_id, set_id, KHSM_SET_ID_LEN)))
+			return -EBADMSG;
+		if (!token_usable_by_caller(t))
+			return -EACCES;
+		kref_get(&t->ref);
+		*out = t;
+		return 0;
+	}
+	return -ENOKEY;
+}
+
 /* The last card of a non-persistent token left its slot. */
 void khsm_tokens_slot_emptied(int slot)
 {

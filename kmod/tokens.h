@@ -95,5 +95,7 @@ void khsm_tokens_unload_all(void);
 unsigned int khsm_tokens_count(void);
 int khsm_tokens_put(struct sk_buff *msg);
 void khsm_token_put(struct khsm_token *t);
+int khsm_token_get_for_key(u64 id, const u8 *set_id, u8 type,
+			   struct khsm_token **out);
 
 #endif /* _KHSM_TOKENS_H */

@@ -20,6 +20,7 @@
 #include "khsm.h"
 #include "slots.h"
 #include "tokens.h"
+#include "keys.h"
 #include "world.h"
 
 DEFINE_MUTEX(khsm_ctl_lock);
@@ -378,6 +379,7 @@ void khsm_world_unload(void)
 	lockdep_assert_held(&khsm_ctl_lock);
 	khsm_slots_clear_all();
 	khsm_tokens_unload_all();
+	khsm_keys_revoke_all();
 	world_free(khsm_world);
 	khsm_world = NULL;
 	world_publish();

@@ -234,6 +234,15 @@ enum khsm_mech {
  *   the ACL performs: EINVAL. RECOVERY 1 needs key recovery on for the
  *   world and the token's set (EINVAL).
  *
+ * KHSM_CMD_KEY_RECOVER (role: officer; needs KHSM_TOKEN_KEY_RECOVERY)
+ *   request:  KHSM_A_KEY (BLOB), KHSM_A_TOKEN_ID (the replacement set's or
+ *             softcard's loaded token, usable by the caller)
+ *   reply:    KHSM_A_KEY (BLOB, KEY_HASH)
+ *   Opens the blob's recovery copy with the world's recovery key and seals
+ *   the key again under the new token: same key, key id and ACL, new
+ *   protection and set. A key made with recovery off: EPERM. The new blob
+ *   keeps a recovery copy only if the new set allows recovery.
+ *
  * KHSM_CMD_TOKEN_LIST (role: khsm group)  reply: KHSM_A_TOKENS
  * KHSM_CMD_TOKEN_UNLOAD (role: operator; the loading uid or officer)
  *   request:  KHSM_A_TOKEN_ID.  ENOKEY: no such token.
@@ -278,6 +287,8 @@ enum khsm_mech {
  *	returns its key blob
  * @KHSM_CMD_KEY_IMPORT: seal given key material into a key blob (when the
  *	policy allows import)
+ * @KHSM_CMD_KEY_RECOVER: re-seal a key's recovery copy to a replacement
+ *	card set or softcard (needs %KHSM_TOKEN_KEY_RECOVERY)
  */
 enum khsm_cmd {
 	KHSM_CMD_UNSPEC,
@@ -298,6 +309,7 @@ enum khsm_cmd {
 	KHSM_CMD_TOKEN_UNLOAD,
 	KHSM_CMD_KEY_GENERATE,
 	KHSM_CMD_KEY_IMPORT,
+	KHSM_CMD_KEY_RECOVER,
 
 	__KHSM_CMD_MAX,
 };
@@ -767,7 +779,7 @@ struct khsm_acl {
  *	private scalar (big endian, the curve's length)
  * @KHSM_A_KEY_PUBLIC: binary, IMPORT: an uncompressed EC point only (a
  *	key that can verify and export its public half)
- * @KHSM_A_KEY_BLOB: binary, the key blob (reply)
+ * @KHSM_A_KEY_BLOB: binary, the key blob (reply; KEY_RECOVER's request)
  * @KHSM_A_KEY_HASH: binary, %KHSM_KEY_HASH_LEN bytes (reply)
  */
 enum khsm_key_attr {
@@ -1107,8 +1119,10 @@ struct khsm_ioc_random {
  * 64-bit value that works only on the file descriptor that loaded it
  * (anywhere else: ENOENT). Closing the descriptor destroys its handles. A
  * handle of a softcard or OCS key stops working when its token goes
- * (EKEYREVOKED); one whose key's ACL refuses the caller, the time or the
- * usage count fails with EACCES, EKEYEXPIRED or EDQUOT.
+ * (EKEYREVOKED), as does every handle after CLEAR or WORLD_UNLOAD. An
+ * operation the ACL does not permit fails with EPERM; one whose ACL refuses
+ * the caller, the time or the usage count with EACCES, EKEYEXPIRED or
+ * EDQUOT. Documentation/abi.md has the table of operations.
  */
 #define KHSM_BLOB_MAX		4096	/* any key blob */
 #define KHSM_DATA_MAX		(1U << 20) /* input or output of one operation */
