@@ -77,6 +77,12 @@ static const struct nla_policy khsm_card_insert_policy[KHSM_A_MAX + 1] = {
 	[KHSM_A_SHARE_GID]	= { .type = NLA_U32 },
 };
 
+static const struct nla_policy khsm_card_pp_policy[KHSM_A_MAX + 1] = {
+	[KHSM_A_CARD_IMAGE]	= { .type = NLA_BINARY, .len = KHSM_FILE_MAX },
+	[KHSM_A_PP_KEY]		= NLA_POLICY_EXACT_LEN(KHSM_PP_KEY_LEN),
+	[KHSM_A_CARDS]		= NLA_POLICY_NESTED_ARRAY(khsm_card_policy),
+};
+
 static const struct nla_policy khsm_card_remove_policy[KHSM_A_MAX + 1] = {
 	[KHSM_A_SLOT]		= NLA_POLICY_MAX(NLA_U8, KHSM_MAX_CARDS - 1),
 };
@@ -652,6 +658,97 @@ static int put_set_progress(struct sk_buff *msg, const struct khsm_card_hdr *h,
 	nla_nest_end(msg, entry);
 	nla_nest_end(msg, nest);
 	return 0;
+}
+
+/* The one card entry of CARD_PASSPHRASE: the new passphrase. */
+static int parse_new_pp(struct genl_info *info, struct khsm_card_spec *specs,
+			struct khsm_card_spec **spec)
+{
+	const struct nlattr *entry;
+	u64 seen = 0;
+	int rem, err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_CARDS))
+		return -EINVAL;
+	*spec = NULL;
+	nla_for_each_nested(entry, info->attrs[KHSM_A_CARDS], rem) {
+		if (*spec) {
+			NL_SET_ERR_MSG_MOD(info->extack, "one card entry only");
+			return -EINVAL;
+		}
+		err = parse_card_spec(entry, KHSM_MAX_CARDS, specs, &seen,
+				      info->extack);
+		if (err)
+			return err;
+		*spec = &specs[__ffs64(seen)];
+	}
+	if (!*spec) {
+		NL_SET_ERR_MSG_MOD(info->extack, "the new passphrase's card entry is missing");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int reply_card(struct genl_info *info, struct khsm_blob *card,
+		      const struct khsm_card_spec *spec)
+{
+	struct khsm_made *made;
+	struct sk_buff *msg;
+	void *hdr;
+	int err = -ENOMEM;
+
+	made = kzalloc(sizeof(*made), GFP_KERNEL);
+	if (!made) {
+		kfree_sensitive(card->data);
+		return err;
+	}
+	made->cards[0] = *card;
+	made->ncards = 1;
+	msg = reply_new(info, KHSM_CMD_CARD_PASSPHRASE, made_size(made), &hdr);
+	if (msg) {
+		err = put_cards(msg, made, spec);
+		if (err)
+			nlmsg_free(msg);
+		else
+			err = reply_send(msg, hdr, info);
+	}
+	khsm_made_free(made);
+	kfree(made);
+	return err;
+}
+
+static int khsm_nl_card_passphrase(struct sk_buff *skb,
+				   struct genl_info *info)
+{
+	struct nlattr *pp = info->attrs[KHSM_A_PP_KEY];
+	struct khsm_card_spec *specs, *spec;
+	struct khsm_insert_req req = {};
+	struct khsm_blob card = {};
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_CARD_IMAGE))
+		return -EINVAL;
+	specs = kcalloc(KHSM_MAX_CARDS, sizeof(*specs), GFP_KERNEL);
+	if (!specs)
+		return -ENOMEM;
+	req.portid = info->snd_portid;
+	req.officer = netlink_capable(skb, CAP_SYS_ADMIN);
+	req.image = nla_data(info->attrs[KHSM_A_CARD_IMAGE]);
+	req.len = nla_len(info->attrs[KHSM_A_CARD_IMAGE]);
+	req.pp_key = pp ? nla_data(pp) : NULL;
+	err = parse_new_pp(info, specs, &spec);
+	if (!err) {
+		mutex_lock(&khsm_ctl_lock);
+		err = khsm_card_repassphrase(&req, spec, &card, info->extack);
+		mutex_unlock(&khsm_ctl_lock);
+	}
+	if (!err)
+		err = reply_card(info, &card, spec);
+	kfree_sensitive(specs);
+	/* The passphrase keys are secrets: they do not stay in the skb. */
+	if (pp)
+		memzero_explicit(nla_data(pp), nla_len(pp));
+	return err;
 }
 
 static int khsm_nl_card_insert(struct sk_buff *skb, struct genl_info *info)
@@ -1236,6 +1333,8 @@ static const struct genl_ops khsm_genl_ops[] = {
 		khsm_key_create_policy, KHSM_ROLE_OPERATOR),
 	KHSM_OP(KHSM_CMD_KEY_RECOVER, khsm_nl_key_recover,
 		khsm_key_recover_policy, KHSM_ROLE_OFFICER),
+	KHSM_OP(KHSM_CMD_CARD_PASSPHRASE, khsm_nl_card_passphrase,
+		khsm_card_pp_policy, KHSM_ROLE_OPERATOR),
 };
 
 static const struct genl_multicast_group khsm_genl_mcgrps[] = {

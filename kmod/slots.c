@@ -404,6 +404,71 @@ out:
 	return err;
 }
 
+static int repassphrase_check(const struct khsm_world *w,
+			      const struct khsm_card *card,
+			      const struct khsm_card_spec *spec,
+			      struct netlink_ext_ack *extack)
+{
+	if (w->state != KHSM_WORLD_OPERATIONAL) {
+		NL_SET_ERR_MSG_MOD(extack, "the world is still loading");
+		return -EBUSY;
+	}
+	if (spec->index != card->hdr.index) {
+		NL_SET_ERR_MSG_MOD(extack, "the new passphrase names another card index");
+		return -EINVAL;
+	}
+	if (card->hdr.set_type == KHSM_SET_SOFTCARD && !spec->has_pp) {
+		NL_SET_ERR_MSG_MOD(extack, "a softcard needs a passphrase");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A card sealed again under a new passphrase, given the old one. Opening
+ * it is an attempt like any other, delay and lockout included, so this is
+ * no way around them. The old card file keeps working: the caller replaces
+ * it (and should destroy every copy).
+ */
+int khsm_card_repassphrase(const struct khsm_insert_req *req,
+			   const struct khsm_card_spec *spec,
+			   struct khsm_blob *out,
+			   struct netlink_ext_ack *extack)
+{
+	u8 plain[KHSM_ACS_CARD_PLAIN_LEN];
+	struct khsm_card_spec fresh;
+	struct khsm_card_ctx ctx;
+	struct khsm_card card;
+	struct khsm_world *w;
+	int err;
+
+	lockdep_assert_held(&khsm_ctl_lock);
+	err = insert_world(req, &w, extack) ?:
+	      khsm_card_parse(req->image, req->len, &card, extack) ?:
+	      repassphrase_check(w, &card, spec, extack) ?:
+	      insert_identify(req, w, &card, extack) ?:
+	      insert_passphrase(req, &card, extack) ?:
+	      insert_open(req, w, &card, plain, extack);
+	if (err)
+		goto out;
+	ctx = (struct khsm_card_ctx) {
+		.world_id = card.hdr.world_id,
+		.set_id = card.hdr.set_id,
+		.set_type = card.hdr.set_type,
+		.k = card.hdr.k,
+		.n = card.hdr.n,
+		.set_name = card.hdr.set_name,
+		.secret = card_set_secret(w, &card),
+	};
+	fresh = *spec;
+	strscpy(fresh.name, card.hdr.card_name, sizeof(fresh.name));
+	err = khsm_card_build(&ctx, &fresh, plain, card_plain_len(&card), out);
+	memzero_explicit(&fresh, sizeof(fresh));
+out:
+	memzero_explicit(plain, sizeof(plain));
+	return err;
+}
+
 int khsm_card_remove(u32 portid, u8 slot, struct netlink_ext_ack *extack)
 {
 	lockdep_assert_held(&khsm_ctl_lock);

@@ -35,6 +35,10 @@ int khsm_card_insert(const struct khsm_insert_req *req,
 		     struct khsm_insert_res *res,
 		     struct netlink_ext_ack *extack);
 int khsm_card_remove(u32 portid, u8 slot, struct netlink_ext_ack *extack);
+int khsm_card_repassphrase(const struct khsm_insert_req *req,
+			   const struct khsm_card_spec *spec,
+			   struct khsm_blob *out,
+			   struct netlink_ext_ack *extack);
 int khsm_slots_put(struct sk_buff *msg);
 
 #endif /* _KHSM_SLOTS_H */

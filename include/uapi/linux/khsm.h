@@ -187,6 +187,16 @@ enum khsm_mech {
  *   delay has not passed (the extack gives the seconds left); EPERM card
  *   locked after too many failures; ENOKEY no world.
  *
+ * KHSM_CMD_CARD_PASSPHRASE (role: operator; ACS cards: officer)
+ *   request:  KHSM_A_CARD_IMAGE, [KHSM_A_PP_KEY] (the old passphrase's),
+ *             KHSM_A_CARDS (one entry: the card's INDEX, a NAME (ignored:
+ *             the card keeps its own) and, unless the card is to have no
+ *             passphrase, the new PP_SALT, PP_KEY and PBKDF2_ITER)
+ *   reply:    KHSM_A_CARDS (INDEX, FILE): the card under its new passphrase
+ *   Opening the card with the old passphrase is an attempt like any
+ *   CARD_INSERT: the same errors, delays and lockout. A softcard keeps a
+ *   passphrase (EINVAL). The old card file stays valid: replace it.
+ *
  * KHSM_CMD_CARD_REMOVE (role: operator)  request: KHSM_A_SLOT
  *   Only the connection that inserted a card removes it; closing the
  *   connection removes all of its cards.
@@ -289,6 +299,8 @@ enum khsm_mech {
  *	policy allows import)
  * @KHSM_CMD_KEY_RECOVER: re-seal a key's recovery copy to a replacement
  *	card set or softcard (needs %KHSM_TOKEN_KEY_RECOVERY)
+ * @KHSM_CMD_CARD_PASSPHRASE: a card file sealed again under a new
+ *	passphrase, given the old one
  */
 enum khsm_cmd {
 	KHSM_CMD_UNSPEC,
@@ -310,6 +322,7 @@ enum khsm_cmd {
 	KHSM_CMD_KEY_GENERATE,
 	KHSM_CMD_KEY_IMPORT,
 	KHSM_CMD_KEY_RECOVER,
+	KHSM_CMD_CARD_PASSPHRASE,
 
 	__KHSM_CMD_MAX,
 };
