@@ -27,6 +27,7 @@ static const struct subcommand {
 	{ "cardset", cardset_main, "Create and show operator card sets" },
 	{ "softcard", softcard_main, "Create softcards" },
 	{ "token", token_main, "Load, preload, list and unload logical tokens" },
+	{ "key", key_main, "Generate, import, show and use application keys" },
 	{ "slot", slot_main, "List the card slots" },
 	{ "card", card_main, "Take a card out of its slot" },
 	{ "clear", clear_main, "Unload every token and key, end ACS authorisations" },

@@ -24,8 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cards.h"
 #include "json.h"
+#include "keys.h"
 
 /* How often --hold asks whether its token is still loaded. */
 #define HOLD_CHECK_MS	1000
@@ -591,8 +591,8 @@ out:
 	return ret;
 }
 
-/* 1 to 16 hex digits, "0x" allowed before them. */
-static int parse_token_id(const char *s, uint64_t *id)
+/* 1 to 16 hex digits, "0x" allowed before them ("key" takes them too). */
+int parse_token_id(const char *s, uint64_t *id)
 {
 	size_t n;
 
