@@ -28,12 +28,16 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 
 #include "internal.h"
 
 #define NONCE	12
-#define TAG	16
+#define TAG	16	/* the same layout in key blobs */
 #define MAC	32
 /* The passphrase key it wants, then a set's terms: persistent, timeout. */
 #define TERMS	(NONCE + KHSM_PP_KEY_LEN)
@@ -874,4 +878,374 @@ int __wrap_khsm_acs_logout(struct khsm *h)
 {
 	(void)h;
 	return set_state(st.state, 0, false);
+}
+
+/*
+ * Application keys. A blob is a real header and a fake body: the secret
+ * in clear between a zero nonce and a zero tag (and again for a recovery
+ * copy). EC keys are real key pairs made with OpenSSL, so that what
+ * "key sign" writes verifies with what "key pubkey" exports. Handles
+ * live in this process, as they live on one descriptor.
+ */
+#define FAKE_HANDLES	8
+#define HANDLE_BASE	0x6b68736d00000000ULL
+
+struct fake_key {
+	bool used;
+	struct khsm_key_info info;
+	uint8_t secret[KHSM_SECRET_MAX];
+};
+
+static struct fake_key handles[FAKE_HANDLES];
+
+static const char *group_of(uint32_t type)
+{
+	return type == KHSM_KEY_EC_P256 ? "P-256" :
+	       type == KHSM_KEY_EC_P384 ? "P-384" : NULL;
+}
+
+static size_t ec_bytes(uint32_t type)
+{
+	return type == KHSM_KEY_EC_P256 ? 32 : type == KHSM_KEY_EC_P384 ? 48 : 0;
+}
+
+/* The public point of a private scalar. */
+static int ec_public(uint32_t type, const uint8_t *priv, uint8_t *pub)
+{
+	int nid = type == KHSM_KEY_EC_P256 ? NID_X9_62_prime256v1 :
+		  NID_secp384r1;
+	EC_GROUP *g = EC_GROUP_new_by_curve_name(nid);
+	EC_POINT *p = g ? EC_POINT_new(g) : NULL;
+	BIGNUM *d = BN_bin2bn(priv, (int)ec_bytes(type), NULL);
+	int ret = -EINVAL;
+
+	if (p && d && !BN_is_zero(d) && EC_POINT_mul(g, p, d, NULL, NULL, NULL) &&
+	    EC_POINT_point2oct(g, p, POINT_CONVERSION_UNCOMPRESSED, pub,
+			       1 + 2 * ec_bytes(type), NULL) ==
+	    1 + 2 * ec_bytes(type))
+		ret = 0;
+	BN_clear_free(d);
+	EC_POINT_free(p);
+	EC_GROUP_free(g);
+	return ret;
+}
+
+static int ec_generate(uint32_t type, uint8_t *priv, uint8_t *pub)
+{
+	do {
+		if (getrandom(priv, ec_bytes(type), 0) != (ssize_t)ec_bytes(type))
+			return -EIO;
+	} while (ec_public(type, priv, pub));
+	return 0;
+}
+
+/* An EC key for OpenSSL: the pair, or the public point alone. */
+static EVP_PKEY *ec_pkey(const struct fake_key *k)
+{
+	const struct khsm_key_info *ki = &k->info;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BIGNUM *d = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	EVP_PKEY *pkey = NULL;
+
+	if (ki->secret_len)
+		d = BN_bin2bn(k->secret, ki->secret_len, NULL);
+	if (bld && ctx &&
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+					    group_of(ki->type), 0) &&
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+					     ki->pubkey, ki->pub_len) &&
+	    (!d || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d)))
+		params = OSSL_PARAM_BLD_to_param(bld);
+	if (params && EVP_PKEY_fromdata_init(ctx) > 0 &&
+	    EVP_PKEY_fromdata(ctx, &pkey, d ? EVP_PKEY_KEYPAIR :
+			      EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pkey = NULL;
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(d);
+	EVP_PKEY_CTX_free(ctx);
+	return pkey;
+}
+
+/* The token a key of this set would be made or loaded under. */
+static const struct fake_token *key_token(uint64_t id, const uint8_t *set_id)
+{
+	uint32_t i;
+
+	tokens_filter(any, 0);
+	for (i = 0; i < st.ntokens; i++) {
+		const struct fake_token *t = &st.tokens[i];
+
+		if (id ? t->id == id : !memcmp(t->set_id, set_id, KHSM_SET_ID_LEN))
+			return t;
+	}
+	return NULL;
+}
+
+static int key_policy(struct khsm *h, const struct khsm_key_req *req,
+		      bool import)
+{
+	if (st.state != KHSM_WORLD_OPERATIONAL)
+		return refuse(h, -ENOKEY, "no world loaded");
+	if (import && st.opts.no_import)
+		return refuse(h, -EPERM, "the policy does not allow importing keys");
+	if (!(st.opts.protections & (1U << req->protection)))
+		return refuse(h, -EPERM, "the policy does not allow this protection");
+	if (le32toh(req->acl.mechs) & ~st.opts.mechanisms)
+		return refuse(h, -EPERM, "the policy does not allow a mechanism of the ACL");
+	if (!le32toh(req->acl.ops) || !le32toh(req->acl.mechs))
+		return refuse(h, -EINVAL, "an ACL needs operations and mechanisms");
+	return 0;
+}
+
+/* The secret and public material of the key asked for. */
+static int key_material(struct khsm *h, const struct khsm_key_req *req,
+			bool import, struct khsm_key_hdr *kh, uint8_t *secret)
+{
+	bool ec = group_of(req->type) != NULL;
+	size_t len = ec ? ec_bytes(req->type) : req->len ? req->len : 32;
+
+	if (!ec && req->type != KHSM_KEY_AES && req->type != KHSM_KEY_HMAC)
+		return refuse(h, -EINVAL, "unknown key type");
+	if (import && req->public_key) {
+		if (!ec || req->public_len != 1 + 2 * len)
+			return refuse(h, -EINVAL, "not a point of the curve");
+		memcpy(kh->pubkey, req->public_key, req->public_len);
+		kh->pub_len = (uint8_t)req->public_len;
+		return 0;
+	}
+	if (import) {
+		if (ec ? req->secret_len != len : req->secret_len < 16)
+			return refuse(h, -EINVAL, "wrong length of key material");
+		len = req->secret_len;
+		memcpy(secret, req->secret, len);
+	} else if (!ec && getrandom(secret, len, 0) != (ssize_t)len) {
+		return -EIO;
+	}
+	kh->secret_len = (uint8_t)len;
+	if (!ec)
+		return 0;
+	kh->pub_len = (uint8_t)(1 + 2 * len);
+	if (import)
+		return ec_public(req->type, secret, kh->pubkey) ?
+		       refuse(h, -EINVAL, "not a private key of the curve") : 0;
+	return ec_generate(req->type, secret, kh->pubkey);
+}
+
+static int key_protect(struct khsm *h, const struct khsm_key_req *req,
+		       struct khsm_key_hdr *kh)
+{
+	const struct fake_token *t;
+	uint8_t want;
+
+	if (req->protection == KHSM_PROTECT_MODULE)
+		return 0;
+	want = req->protection == KHSM_PROTECT_SOFTCARD ? KHSM_SET_SOFTCARD :
+	       KHSM_SET_OCS;
+	if (!req->token_id)
+		return refuse(h, -EINVAL, "a softcard or OCS key needs the id of its loaded token");
+	t = key_token(req->token_id, NULL);
+	if (!t)
+		return refuse(h, -ENOKEY, "no such token is loaded");
+	if (t->type != want)
+		return refuse(h, -EINVAL, "the token is not of the kind the protection names");
+	memcpy(kh->set_id, t->set_id, KHSM_SET_ID_LEN);
+	return 0;
+}
+
+static int key_make(struct khsm *h, const struct khsm_key_req *req,
+		    struct khsm_key_result *res, bool import)
+{
+	uint8_t secret[KHSM_SECRET_MAX];
+	struct khsm_key_hdr kh;
+	size_t body, n;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	memset(&kh, 0, sizeof(kh));
+	ret = key_policy(h, req, import) ?: key_protect(h, req, &kh) ?:
+	      key_material(h, req, import, &kh, secret);
+	if (ret)
+		return ret;
+	memcpy(kh.magic, KHSM_KEY_MAGIC, 8);
+	kh.version = htole16(KHSM_KEY_VERSION);
+	kh.hdr_len = htole16(sizeof(kh));
+	kh.type = htole32(req->type);
+	kh.protection = req->protection;
+	if (req->recovery > 0 ||
+	    (req->recovery < 0 && st.opts.key_recovery && kh.secret_len))
+		kh.flags = KHSM_KEY_F_RECOVERY;
+	memcpy(kh.world_id, st.world_id, sizeof(kh.world_id));
+	if (getrandom(kh.key_id, sizeof(kh.key_id), 0) != sizeof(kh.key_id))
+		return -EIO;
+	kh.created = htole64(st.created);
+	kh.acl = req->acl;
+	memcpy(kh.app, req->app, sizeof(kh.app));
+	memcpy(kh.ident, req->ident, sizeof(kh.ident));
+	EVP_Digest(kh.key_id, sizeof(kh.key_id), kh.key_hash, NULL,
+		   EVP_sha256(), NULL);
+	memcpy(res->key_hash, kh.key_hash, sizeof(res->key_hash));
+	body = kh.secret_len ? kh.secret_len + NONCE + TAG : 0;
+	kh.body_len = htole32((uint32_t)body);
+	kh.rec_len = htole32(kh.flags ? (uint32_t)body : 0);
+	n = sizeof(kh) + body + (kh.flags ? body : 0);
+	res->blob = calloc(1, n);
+	if (!res->blob)
+		return -ENOMEM;
+	memcpy(res->blob, &kh, sizeof(kh));
+	memcpy(res->blob + sizeof(kh) + NONCE, secret, kh.secret_len);
+	if (kh.flags)
+		memcpy(res->blob + sizeof(kh) + body + NONCE, secret,
+		       kh.secret_len);
+	res->blob_len = n;
+	explicit_bzero(secret, sizeof(secret));
+	return 0;
+}
+
+int __wrap_khsm_key_generate(struct khsm *h, const struct khsm_key_req *req,
+			     struct khsm_key_result *res);
+int __wrap_khsm_key_generate(struct khsm *h, const struct khsm_key_req *req,
+			     struct khsm_key_result *res)
+{
+	return key_make(h, req, res, false);
+}
+
+int __wrap_khsm_key_import(struct khsm *h, const struct khsm_key_req *req,
+			   struct khsm_key_result *res);
+int __wrap_khsm_key_import(struct khsm *h, const struct khsm_key_req *req,
+			   struct khsm_key_result *res)
+{
+	return key_make(h, req, res, true);
+}
+
+int __wrap_khsm_key_load(struct khsm *h, const void *blob, size_t len,
+			 uint64_t token_id, uint64_t *key);
+int __wrap_khsm_key_load(struct khsm *h, const void *blob, size_t len,
+			 uint64_t token_id, uint64_t *key)
+{
+	struct fake_key *k = NULL;
+	unsigned int i;
+
+	(void)h;
+	for (i = 0; i < FAKE_HANDLES && !k; i++)
+		if (!handles[i].used)
+			k = &handles[i];
+	if (!k)
+		return -ENOSPC;
+	if (khsm_key_blob_parse(blob, len, &k->info, NULL, 0))
+		return -EBADMSG;
+	if (memcmp(k->info.world_id, st.world_id, KHSM_WORLD_ID_LEN))
+		return -EXDEV;
+	if (k->info.protection != KHSM_PROTECT_MODULE &&
+	    !key_token(token_id, k->info.set_id))
+		return -ENOKEY;
+	memcpy(k->secret, (const uint8_t *)blob + sizeof(struct khsm_key_hdr) +
+	       NONCE, k->info.secret_len);
+	k->used = true;
+	*key = HANDLE_BASE + (uint64_t)(k - handles);
+	return 0;
+}
+
+static struct fake_key *handle_of(uint64_t key)
+{
+	uint64_t i = key - HANDLE_BASE;
+
+	return i < FAKE_HANDLES && handles[i].used ? &handles[i] : NULL;
+}
+
+int __wrap_khsm_key_destroy(struct khsm *h, uint64_t key);
+int __wrap_khsm_key_destroy(struct khsm *h, uint64_t key)
+{
+	struct fake_key *k = handle_of(key);
+
+	(void)h;
+	if (!k)
+		return -ENOENT;
+	memset(k, 0, sizeof(*k));
+	return 0;
+}
+
+/* The digest ECDSA signs: @in itself when prehashed. */
+static int ecdsa_key(uint64_t key, uint32_t op, uint32_t mech, uint32_t flags,
+		     const void *in, size_t in_len, uint8_t *digest,
+		     size_t *dlen, EVP_PKEY **pkey)
+{
+	struct fake_key *k = handle_of(key);
+	const EVP_MD *md;
+	unsigned int n = 0;
+
+	if (!k)
+		return -ENOENT;
+	if (!(le32toh(k->info.acl.ops) & (1U << op)) ||
+	    !(le32toh(k->info.acl.mechs) & (1U << mech)))
+		return -EACCES;
+	md = k->info.type == KHSM_KEY_EC_P256 ? EVP_sha256() : EVP_sha384();
+	if (flags & KHSM_OP_F_PREHASHED) {
+		if (in_len != (size_t)EVP_MD_get_size(md))
+			return -EINVAL;
+		memcpy(digest, in, in_len);
+		*dlen = in_len;
+	} else {
+		EVP_Digest(in, in_len, digest, &n, md, NULL);
+		*dlen = n;
+	}
+	*pkey = ec_pkey(k);
+	return *pkey ? 0 : -EIO;
+}
+
+int __wrap_khsm_sign(struct khsm *h, uint64_t key, uint32_t mech,
+		     uint32_t flags, const void *in, size_t in_len, void *sig,
+		     size_t *sig_len);
+int __wrap_khsm_sign(struct khsm *h, uint64_t key, uint32_t mech,
+		     uint32_t flags, const void *in, size_t in_len, void *sig,
+		     size_t *sig_len)
+{
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	size_t dlen;
+	int ret;
+
+	(void)h;
+	ret = ecdsa_key(key, KHSM_OP_SIGN, mech, flags, in, in_len, digest,
+			&dlen, &pkey);
+	if (!ret) {
+		ctx = EVP_PKEY_CTX_new(pkey, NULL);
+		if (!ctx || EVP_PKEY_sign_init(ctx) <= 0 ||
+		    EVP_PKEY_sign(ctx, sig, sig_len, digest, dlen) <= 0)
+			ret = -EIO;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	return ret;
+}
+
+int __wrap_khsm_verify(struct khsm *h, uint64_t key, uint32_t mech,
+		       uint32_t flags, const void *in, size_t in_len,
+		       const void *sig, size_t sig_len);
+int __wrap_khsm_verify(struct khsm *h, uint64_t key, uint32_t mech,
+		       uint32_t flags, const void *in, size_t in_len,
+		       const void *sig, size_t sig_len)
+{
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	size_t dlen;
+	int ret;
+
+	(void)h;
+	ret = ecdsa_key(key, KHSM_OP_VERIFY, mech, flags, in, in_len, digest,
+			&dlen, &pkey);
+	if (!ret) {
+		ctx = EVP_PKEY_CTX_new(pkey, NULL);
+		if (!ctx || EVP_PKEY_verify_init(ctx) <= 0)
+			ret = -EIO;
+		else if (EVP_PKEY_verify(ctx, sig, sig_len, digest, dlen) != 1)
+			ret = -EBADMSG;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	return ret;
 }
