@@ -407,11 +407,11 @@ static int check_acl(const struct key_args *a, char *err, size_t errlen)
 
 	if ((acl->ops & WRAP_OPS) && (acl->ops & ~WRAP_OPS))
 		return bad(err, errlen, "a wrap or unwrap key may do nothing else");
+	if (a->public_only && !is_ec(a->type))
+		return bad(err, errlen, "--public is for ec-p256 and ec-p384 keys");
 	if (a->public_only && (acl->ops & ~PUBLIC_OPS))
 		return bad(err, errlen,
 			   "a public key alone may only verify and export-public");
-	if (a->public_only && !is_ec(a->type))
-		return bad(err, errlen, "--public is for ec-p256 and ec-p384 keys");
 	if (check_ops(a, KHSM_MECH__ALL, err, errlen))
 		return -1;
 	if (acl->mechs && (acl->mechs & ~fit))
