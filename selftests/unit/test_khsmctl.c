@@ -763,6 +763,245 @@ static void card_remove(void)
 	CHECK_HAS(out, "KHSM_TOKEN_ID");
 }
 
+/*
+ * Application keys, in the card sets' world: its softcard "signer" and
+ * card set "webtls" protect some of them.
+ */
+#define PRELOAD_SIGNER	SETS "token preload signer --passphrase-file pp-soft -- " \
+			"$KHSMCTL_FAKE " SETS
+#define PRELOAD_WEBTLS	SETS "token preload webtls --card ocs/webtls-1.card " \
+			"--card ocs/webtls-2.card --passphrase-file pp-ocs -- " \
+			"$KHSMCTL_FAKE " SETS
+#define EC_KEY		"--type ec-p256 --ops sign,verify,export-public"
+
+static void key_generate(void)
+{
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "key generate --app web --ident sig --protect module "
+		      EC_KEY), 0);
+	CHECK_INT(shell("grep -Eq '^key hash: [0-9a-f]{64}$' out && "
+			"grep -qx 'file: sets/key_web_sig' out && "
+			"grep -Eq '^public key sha256: [0-9a-f]{64}$' out"), 0);
+	CHECK_INT(mode_of("sets/key_web_sig"), 0640);
+	/* Never over a key by accident. */
+	CHECK_INT(run(SETS "key generate --app web --ident sig --protect module "
+		      EC_KEY), 1);
+	CHECK_HAS(err, "sets/key_web_sig exists (--force replaces it)");
+	CHECK_INT(shell("cp sets/key_web_sig old-sig"), 0);
+	CHECK_INT(run(SETS "key generate --app web --ident sig --protect module "
+		      EC_KEY " --force"), 0);
+	CHECK_HAS(err, "the key it held is lost unless a copy of it is kept");
+	CHECK_INT(shell("! cmp -s old-sig sets/key_web_sig"), 0);
+	CHECK_INT(run(SETS "key generate --app web --ident aes1 --type aes "
+		      "--bits 128 --protect module --ops encrypt,decrypt "
+		      "--caller-iv --usage-limit 10 --not-after 2030-01-01 "
+		      "--no-recovery"), 0);
+	CHECK(!strstr(out, "public key"));
+	CHECK_INT(run(SETS "key generate --app web_x --ident a --type aes "
+		      "--protect module --ops encrypt"), 2);
+	CHECK_HAS(err, "--app web_x: 1 to 31 of A-Z a-z 0-9 -");
+	CHECK_HAS(err, "Usage: khsmctl key generate");
+}
+
+static void key_pubkey_sign_verify(void)
+{
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "key pubkey web sig --out sig.pem"), 0);
+	CHECK_INT(run(SETS "key pubkey web sig --der --out sig.der"), 0);
+	CHECK_INT(shell("openssl pkey -pubin -in sig.pem -outform DER | "
+			"cmp -s - sig.der"), 0);
+	CHECK_INT(run(SETS "key pubkey web aes1"), 1);
+	CHECK_HAS(err, "web aes1 is an aes key: it has no public key");
+	shell("head -c 100000 /dev/urandom > msg");
+	CHECK_INT(run(SETS "key sign web sig --in msg --out msg.sig"), 0);
+	CHECK_INT(shell("openssl dgst -sha256 -verify sig.pem -signature msg.sig "
+			"msg >/dev/null"), 0);
+	CHECK_INT(run(SETS "key verify web sig --in msg --sig msg.sig"), 0);
+	CHECK_STR(out, "signature ok\n");
+	/* A signature openssl made with another key does not verify. */
+	shell("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
+	      "-out other.pem 2>/dev/null; openssl dgst -sha256 -sign other.pem "
+	      "-out other.sig msg");
+	CHECK_INT(run(SETS "key verify web sig --in msg --sig other.sig"), 1);
+	CHECK_HAS(err, "signature does not match");
+	CHECK_INT(run(SETS "key sign web aes1 --in msg --out x.sig"), 1);
+	CHECK_HAS(err, "web aes1 is an aes key: sign and verify need an EC key");
+	CHECK_INT(run(SETS "key sign web sig --in msg"), 2);
+	CHECK_INT(run(SETS "key sign web nosuch --in msg --out x.sig"), 1);
+	CHECK_HAS(err, "no key web nosuch");
+}
+
+static void key_list_info(void)
+{
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "key list"), 0);
+	CHECK_STR(out, "web aes1: aes, module, encrypt,decrypt\n"
+		  "web sig: ec-p256, module, sign,verify,export-public\n");
+	CHECK_INT(run(SETS "key list --app nosuch --json"), 0);
+	CHECK_STR(out, "[]\n");
+	CHECK_INT(run(SETS "key info web aes1"), 0);
+	CHECK_HAS(out, "type:              aes\n");
+	CHECK_HAS(out, "protection:        module\n");
+	CHECK_HAS(out, "recovery copy:     no\n");
+	CHECK_HAS(out, "operations:        encrypt,decrypt\n");
+	CHECK_HAS(out, "mechanisms:        aes-gcm\n");
+	CHECK_HAS(out, "caller iv:         yes\n");
+	CHECK_HAS(out, "usage limit:       10\n");
+	CHECK_HAS(out, "not after:         2030-01-01T00:00:00Z\n");
+	CHECK_HAS(out, "file:              sets/key_web_aes1\n");
+	/* The fingerprint is the SPKI DER's, as openssl hashes it. */
+	CHECK_INT(run(SETS "key info web sig --json"), 0);
+	CHECK_INT(shell("fp=$(sha256sum < sig.der | cut -c1-64); "
+			"jq -e --arg fp $fp '.public_key_sha256 == $fp and "
+			".type == \"ec-p256\" and .protection == \"module\" and "
+			".set_id == null and .recovery == true and "
+			".acl.ops == [\"sign\", \"verify\", \"export-public\"] and "
+			".acl.mechs == [\"ecdsa-p256-sha256\"] and "
+			".acl.usage_limit == null and (.public_key | length) == 130' "
+			"out >/dev/null"), 0);
+	CHECK_INT(run(SETS "key list --json"), 0);
+	CHECK_INT(shell("jq -e 'length == 2 and .[0].ident == \"aes1\" and "
+			".[0].acl.caller_iv == true and .[0].acl.not_after == 1893456000' "
+			"out >/dev/null"), 0);
+	/* A blob others may write, or under another key's name, is refused. */
+	shell("chmod 0660 sets/key_web_aes1");
+	CHECK_INT(run(SETS "key info web aes1"), 1);
+	CHECK_HAS(err, "mode 0660 lets others write it; refusing");
+	CHECK_INT(run(SETS "key list"), 1);
+	CHECK_HAS(out, "web sig: ec-p256");
+	shell("chmod 0640 sets/key_web_aes1; cp sets/key_web_aes1 sets/key_web_copy");
+	CHECK_INT(run(SETS "key info web copy"), 1);
+	CHECK_HAS(err, "holds key web aes1, not web copy");
+	shell("rm sets/key_web_copy");
+	CHECK_INT(run(SETS "key info web"), 2);
+}
+
+static void key_softcard_and_cardset(void)
+{
+	if (!ready())
+		return;
+	/* Without a token held, nothing is asked of the module. */
+	CHECK_INT(run(SETS "key generate --app web --ident soft --protect "
+		      "softcard:signer " EC_KEY), 1);
+	CHECK_HAS(err, "no token of 'signer' is loaded for you");
+	CHECK_HAS(err, "token preload signer -- khsmctl key generate");
+	CHECK_INT(run(SETS "key generate --app web --ident soft --protect "
+		      "cardset:signer " EC_KEY), 2);
+	CHECK_HAS(err, "'signer' is a softcard, not a card set");
+	CHECK_INT(run(SETS "key generate --app web --ident soft --protect "
+		      "softcard:nosuch " EC_KEY), 1);
+	CHECK_HAS(err, "no card set or softcard 'nosuch'");
+	CHECK_INT(run(PRELOAD_SIGNER "key generate --app web --ident soft "
+		      "--protect softcard:signer " EC_KEY), 0);
+	CHECK_INT(run(SETS "key info web soft"), 0);
+	CHECK_HAS(out, "protection:        softcard signer\n");
+	CHECK_HAS(out, "set id:            ");
+	/* Its token gone, it does not load; held, it signs. */
+	CHECK_INT(run(SETS "key sign web soft --in msg --out soft.sig"), 1);
+	CHECK_HAS(err, "its softcard's token must be loaded and yours");
+	CHECK_INT(run(PRELOAD_SIGNER "key sign web soft --in msg --out soft.sig"),
+		  0);
+	CHECK_INT(run(SETS "key pubkey web soft --out soft.pem"), 0);
+	CHECK_INT(shell("openssl dgst -sha256 -verify soft.pem -signature soft.sig "
+			"msg >/dev/null"), 0);
+	CHECK_INT(run(PRELOAD_WEBTLS "key generate --app tls --ident hmac1 "
+		      "--type hmac --len 48 --protect cardset:webtls "
+		      "--ops mac-generate,mac-verify --mechs hmac-sha384"), 0);
+	CHECK_INT(run(SETS "key list --app tls"), 0);
+	CHECK_STR(out, "tls hmac1: hmac, ocs webtls, mac-generate,mac-verify\n");
+	CHECK_INT(run(SETS "key generate --app web --ident x --protect "
+		      "softcard:signer --token 0123456789abcdef " EC_KEY), 1);
+	CHECK_HAS(err, "no such token is loaded");
+}
+
+static void key_import(void)
+{
+	if (!ready())
+		return;
+	shell("head -c 32 /dev/urandom > aes.key; chmod 0600 aes.key;"
+	      "head -c 20 /dev/urandom > short.key; chmod 0600 short.key;"
+	      "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 "
+	      "-out p384.pem; chmod 0600 p384.pem;"
+	      "openssl pkey -in p384.pem -pubout -out p384.pub;"
+	      "openssl pkey -in p384.pem -outform DER -out p384.der; chmod 0600 p384.der");
+	CHECK_INT(run(SETS "key import --app imp --ident aes --type aes "
+		      "--from aes.key --protect module --ops encrypt"), 0);
+	CHECK_INT(run(SETS "key import --app imp --ident short --type aes "
+		      "--from short.key --protect module --ops encrypt"), 1);
+	CHECK_HAS(err, "short.key: 20 bytes is no aes key");
+	shell("chmod 0666 aes.key");
+	CHECK_INT(run(SETS "key import --app imp --ident aes2 --type aes "
+		      "--from aes.key --protect module --ops encrypt"), 1);
+	CHECK_HAS(err, "aes.key: mode 0666 lets others write it; refusing");
+	shell("chmod 0644 aes.key");
+	CHECK_INT(run(SETS "key import --app imp --ident aes2 --type aes "
+		      "--from aes.key --protect module --ops encrypt"), 0);
+	CHECK_HAS(err, "aes.key is readable by others");
+	/* An EC private key: the module's public key is openssl's. */
+	CHECK_INT(run(SETS "key import --app imp --ident p384 --type ec-p384 "
+		      "--from p384.der --protect module --ops sign,export-public"),
+		  0);
+	CHECK_INT(run(SETS "key pubkey imp p384"), 0);
+	CHECK_INT(shell("$KHSMCTL_FAKE " SETS "key pubkey imp p384 | "
+			"cmp -s - p384.pub"), 0);
+	CHECK_INT(run(SETS "key sign imp p384 --in msg --out p384.sig"), 0);
+	CHECK_INT(shell("openssl dgst -sha384 -verify p384.pub -signature p384.sig "
+			"msg >/dev/null"), 0);
+	CHECK_INT(run(SETS "key import --app imp --ident p256 --type ec-p256 "
+		      "--from p384.pem --protect module --ops sign"), 2);
+	CHECK_HAS(err, "p384.pem holds an ec-p384 key, not ec-p256");
+	CHECK_INT(run(SETS "key import --app imp --ident bad --type ec-p384 "
+		      "--from aes.key --protect module --ops sign"), 1);
+	CHECK_HAS(err, "not an unencrypted EC private key");
+	/* A public key alone verifies, and signs nothing. */
+	CHECK_INT(run(SETS "key import --app imp --ident pub --type ec-p384 "
+		      "--from p384.pub --public --protect module "
+		      "--ops verify,export-public"), 0);
+	CHECK_INT(run(SETS "key info imp pub"), 0);
+	CHECK_HAS(out, "type:              ec-p384 (public key only)\n");
+	CHECK_INT(run(SETS "key verify imp pub --in msg --sig p384.sig"), 0);
+	CHECK_INT(run(SETS "key sign imp pub --in msg --out x.sig"), 1);
+	CHECK_HAS(err, "imp pub is a public key alone: it cannot sign");
+}
+
+/* The policy's import = no: generate only. */
+static void key_import_refused(void)
+{
+	if (!ready())
+		return;
+	shell("printf 'import = no\\n' > no-import; chmod 0644 no-import");
+	CHECK_INT(run(SETS "policy load no-import --card sets-acs/acs-1.card "
+		      "--passphrase-file pp-acs"), 0);
+	CHECK_INT(run(SETS "policy show"), 0);
+	CHECK_HAS(out, "import = no\n");
+	CHECK_INT(run(SETS "key import --app imp --ident aes3 --type aes "
+		      "--from aes.key --protect module --ops encrypt"), 4);
+	CHECK_HAS(err, "the policy does not allow importing keys");
+	CHECK_INT(mode_of("sets/key_imp_aes3"), -1);
+	CHECK_INT(run(SETS "key generate --app imp --ident gen --type aes "
+		      "--protect module --ops encrypt"), 0);
+}
+
+static void key_delete(void)
+{
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "key delete web sig"), 0);
+	CHECK_STR(out, "deleted sets/key_web_sig\n");
+	CHECK_HAS(err, "copies of the blob (backups, other hosts) still load key web sig");
+	CHECK_INT(mode_of("sets/key_web_sig"), -1);
+	CHECK_INT(run(SETS "key delete web sig"), 1);
+	CHECK_HAS(err, "no such key");
+	CHECK_INT(run("help key"), 0);
+	CHECK_HAS(out, "generate");
+	CHECK_INT(run("key help import"), 0);
+	CHECK_HAS(out, "Usage: khsmctl key import");
+	CHECK_INT(run("key frobnicate"), 2);
+}
+
 static void cleanup(void)
 {
 	char cmd[128];
@@ -798,6 +1037,13 @@ static const struct unit_test tests[] = {
 	{ "token unload", token_unload },
 	{ "token preload: command, status, KHSM_TOKEN_ID", token_preload },
 	{ "card remove, help", card_remove },
+	{ "key generate: file, mode, --force", key_generate },
+	{ "key pubkey, sign, verify against openssl", key_pubkey_sign_verify },
+	{ "key list and info, text and JSON", key_list_info },
+	{ "keys of a softcard and a card set", key_softcard_and_cardset },
+	{ "key import: raw, PKCS#8, SPKI", key_import },
+	{ "key import refused by the policy", key_import_refused },
+	{ "key delete, help", key_delete },
 	{ "clean up", cleanup },
 };
 
