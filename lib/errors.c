@@ -22,9 +22,11 @@ static const struct {
 } khsm_errors[] = {
 	{ ENOENT,	"khsm module not loaded" },
 	{ EIO,		"module is in its error state (self-test failed)" },
-	{ EPERM,	"not permitted (need the khsm group or CAP_SYS_ADMIN)" },
+	{ EPERM,	"not permitted (by the policy or the key's ACL, or without the khsm group or CAP_SYS_ADMIN)" },
 	{ EACCES,	"access denied (wrong passphrase, no ACS authorisation, or no access to the device)" },
 	{ EKEYREVOKED,	"key handle revoked (its token was unloaded)" },
+	{ EKEYEXPIRED,	"key outside its validity window (not before, not after)" },
+	{ EDQUOT,	"key usage limit reached" },
 	{ ENOKEY,	"no such key or token, or no world loaded" },
 	{ EKEYREJECTED,	"key rejected (wrong passphrase or failed integrity check)" },
 	{ EAGAIN,	"temporarily refused, retry later (the message says when)" },

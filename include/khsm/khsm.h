@@ -953,10 +953,12 @@ KHSM_API int khsm_ec_spki_from_point(uint32_t type, const uint8_t *point,
  * struct khsm that loaded it and goes when it is closed or destroyed.
  * Lengths in and out are bytes; an output too small fails with -EMSGSIZE
  * and *@out_len set to what it needs. Errors, besides those of every
- * ioctl: -ENOENT no such key handle here, -EKEYREVOKED its token went,
- * -EACCES, -EKEYEXPIRED, -EDQUOT its ACL refuses (operation, mechanism,
- * caller, time, usage count), -EBADMSG a signature, MAC or tag that does
- * not match. khsm_errmsg() is "" after them: the device sends no text.
+ * ioctl: -ENOENT no such key handle here, -EKEYREVOKED its token went
+ * (or CLEAR, or the world was unloaded), -EPERM the key's ACL does not
+ * permit the operation or mechanism, -EACCES, -EKEYEXPIRED, -EDQUOT it
+ * refuses the caller, the time or one more use, -EBADMSG a signature, MAC
+ * or tag that does not match. Documentation/abi.md has the full table.
+ * khsm_errmsg() is "" after them: the device sends no text.
  */
 
 /* For the *_uptr fields of the ioctl structs. */

@@ -1180,7 +1180,7 @@ static int ecdsa_key(uint64_t key, uint32_t op, uint32_t mech, uint32_t flags,
 		return -ENOENT;
 	if (!(le32toh(k->info.acl.ops) & (1U << op)) ||
 	    !(le32toh(k->info.acl.mechs) & (1U << mech)))
-		return -EACCES;
+		return -EPERM;
 	md = k->info.type == KHSM_KEY_EC_P256 ? EVP_sha256() : EVP_sha384();
 	if (flags & KHSM_OP_F_PREHASHED) {
 		if (in_len != (size_t)EVP_MD_get_size(md))

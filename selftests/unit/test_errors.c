@@ -17,7 +17,8 @@ static void khsm_meanings(void)
 	CHECK_STR(khsm_strerror(-EIO),
 		  "module is in its error state (self-test failed)");
 	CHECK_STR(khsm_strerror(-EPERM),
-		  "not permitted (need the khsm group or CAP_SYS_ADMIN)");
+		  "not permitted (by the policy or the key's ACL, or without the khsm group or CAP_SYS_ADMIN)");
+	CHECK_STR(khsm_strerror(EDQUOT), "key usage limit reached");
 	CHECK_STR(khsm_strerror(-ENOENT), "khsm module not loaded");
 	CHECK(strstr(khsm_strerror(-ENOKEY), "key"));
 	CHECK(strstr(khsm_strerror(-EKEYREJECTED), "rejected"));
