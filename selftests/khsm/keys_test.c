@@ -1387,8 +1387,8 @@ TEST_F_TIMEOUT(keys, bad_input_op, 60)
 	unsigned char *huge, out[128], iv[12];
 	void *nowhere = hole(self->page), *ro;
 	uint64_t aes;
-	size_t len;
-	int err;
+	size_t len, told;
+	int err, i;
 
 	ASSERT_NE(NULL, nowhere);
 	ro = mmap(NULL, self->page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -1510,13 +1510,26 @@ TEST_F_TIMEOUT(keys, bad_input_op, 60)
 	EXPECT_EQ(EMSGSIZE, gcm_encrypt(self->fd, aes, 0, iv, NULL, 0, msg16,
 					sizeof(msg16), out, &len));
 	EXPECT_EQ(32, len);
-	len = 10;
-	EXPECT_EQ(EMSGSIZE, sign(self->fd, m.ec, KHSM_MECH_ECDSA_P256_SHA256,
-				 msg16, sizeof(msg16), out, &len));
-	EXPECT_LE(70, len);
-	EXPECT_GE(72, len);
-	EXPECT_EQ(0, sign(self->fd, m.ec, KHSM_MECH_ECDSA_P256_SHA256, msg16,
-			  sizeof(msg16), out, &len));
+	/*
+	 * A signature's DER length varies (70..72 bytes for P-256): the size
+	 * a too-small buffer is told must be enough for the next signature,
+	 * whichever length it has. Twenty tries make a shortfall show.
+	 */
+	for (i = 0; i < 20; i++) {
+		len = 10;
+		EXPECT_EQ(EMSGSIZE, sign(self->fd, m.ec,
+					 KHSM_MECH_ECDSA_P256_SHA256, msg16,
+					 sizeof(msg16), out, &len));
+		EXPECT_LE(70, len);
+		EXPECT_GE(72, len);
+		told = len;
+		err = sign(self->fd, m.ec, KHSM_MECH_ECDSA_P256_SHA256, msg16,
+			   sizeof(msg16), out, &len);
+		EXPECT_EQ(0, err) TH_LOG("try %d: told %zu bytes, then %s (%zu needed)",
+					 i, told, strerror(err), len);
+		if (err)
+			break;
+	}
 
 	/* The larger struct: outputs written, its tail left alone. */
 	{
@@ -1627,7 +1640,7 @@ TEST_F_TIMEOUT(keys, bad_input_op_batch, 60)
 		struct khsm_ioc_op *o = ops;
 		unsigned int n = 0;
 
-		memset(ops, 0, 10 * sizeof(*ops));
+		memset(ops, 0, 8 * sizeof(*ops));
 		prep_op(self, &m, &o[n]);		/* 0: good MAC */
 		o[n].out_uptr = (uintptr_t)outs[0];
 		o[n++].out_len = 32;
@@ -1658,21 +1671,15 @@ TEST_F_TIMEOUT(keys, bad_input_op_batch, 60)
 		prep_op(self, &m, &o[n]);		/* 7: bad flag */
 		o[n].flags = 1U << 30;
 		o[n++].out_uptr = (uintptr_t)outs[7];
-		prep_op(self, &m, &o[n]);		/* 8: unreadable input */
-		o[n].in_uptr = (uintptr_t)nowhere;
-		o[n++].out_uptr = (uintptr_t)outs[0] + 32;
-		prep_op(self, &m, &o[n]);		/* 9: good MAC after it */
-		o[n].out_uptr = (uintptr_t)outs[5];
-		o[n++].out_len = 32;
+
 		for (i = 0; i < n; i++)
 			o[i].out_status = -1;
 		b.count = n;
 		b.op_size = sizeof(*ops);
 		b.ops_uptr = (uintptr_t)ops;
 		b.out_done = 77;
-		/* A bad data pointer is that operation's EFAULT, not the call's. */
 		ASSERT_EQ(0, ku_ioc(self->fd, KHSM_IOC_OP_BATCH, &b));
-		EXPECT_EQ(3, b.out_done);
+		EXPECT_EQ(2, b.out_done);
 		EXPECT_EQ(0, o[0].out_status);
 		EXPECT_EQ(32, o[0].out_len);
 		EXPECT_EQ(ENOENT, o[1].out_status);
@@ -1684,9 +1691,6 @@ TEST_F_TIMEOUT(keys, bad_input_op_batch, 60)
 		EXPECT_EQ(EMSGSIZE, o[6].out_status);
 		EXPECT_EQ(32, o[6].out_len);
 		EXPECT_EQ(EINVAL, o[7].out_status);
-		EXPECT_EQ(EFAULT, o[8].out_status);
-		EXPECT_EQ(0, o[9].out_status);
-		EXPECT_EQ(0, memcmp(outs[0], outs[5], 32));
 		/* The good ones did their work: same MAC as a single OP. */
 		{
 			unsigned char one[32], pt[32];
@@ -1699,6 +1703,29 @@ TEST_F_TIMEOUT(keys, bad_input_op_batch, 60)
 			EXPECT_EQ(0, memcmp(pt, msg16, 16));
 		}
 	}
+	/*
+	 * An operation's own bad data pointer is that operation's EFAULT:
+	 * only the array itself is the call's ("a failing operation does not
+	 * stop the others").
+	 */
+	memset(ops, 0, 3 * sizeof(*ops));
+	for (i = 0; i < 3; i++) {
+		prep_op(self, &m, &ops[i]);
+		ops[i].out_uptr = (uintptr_t)outs[i];
+		ops[i].out_len = 32;
+		ops[i].out_status = -1;
+	}
+	ops[1].in_uptr = (uintptr_t)nowhere;
+	b.count = 3;
+	b.op_size = sizeof(*ops);
+	b.ops_uptr = (uintptr_t)ops;
+	b.out_done = 0;
+	EXPECT_EQ(0, ku_ioc(self->fd, KHSM_IOC_OP_BATCH, &b));
+	EXPECT_EQ(2, b.out_done);
+	EXPECT_EQ(0, ops[0].out_status);
+	EXPECT_EQ(EFAULT, ops[1].out_status);
+	EXPECT_EQ(0, ops[2].out_status);
+	EXPECT_EQ(0, memcmp(outs[0], outs[2], 32));
 	free(ops);
 	munmap(nowhere, self->page);
 }

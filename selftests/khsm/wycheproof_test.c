@@ -657,7 +657,7 @@ TEST_F_TIMEOUT(wy, aes_cmac, 120)
 		ku_destroy(self->fd, h);
 	}
 	snprintf(extra, sizeof(extra),
-		 "%u keys of a size AES has not refused at import; %u truncated skipped",
+		 "%u keys of a size AES does not have refused at import; %u truncated skipped",
 		 bad_keys, trunc_skipped);
 	summary(_metadata, "aes-cmac", &tl, extra);
 }
