@@ -5,6 +5,8 @@
  * Scalars and coordinates cross this interface as big-endian bytes of the
  * curve's length; public points as uncompressed SEC1 (0x04 || X || Y).
  * @type is KHSM_KEY_EC_P256 or KHSM_KEY_EC_P384 (enum khsm_key_type).
+ * Every function returns -EINVAL for another @type, a private key outside
+ * [1, n - 1] or an empty digest, and may return -ENOMEM. They sleep.
  */
 #ifndef _KHSM_EC_H
 #define _KHSM_EC_H
@@ -22,7 +24,10 @@ unsigned int khsm_ec_bytes(u32 type);
 int khsm_ec_generate(u32 type, u8 *priv, u8 *pub);
 /* Checks 1 <= @priv < n and computes its public point (import). */
 int khsm_ec_public_from_private(u32 type, const u8 *priv, u8 *pub);
-/* Full validation of an uncompressed point: -EINVAL unless on the curve. */
+/*
+ * Full validation of an uncompressed point: -EINVAL unless @len is right,
+ * the prefix is 0x04, both coordinates are below p and it is on the curve.
+ */
 int khsm_ec_check_public(u32 type, const u8 *pub, size_t len);
 
 /*
@@ -32,7 +37,10 @@ int khsm_ec_check_public(u32 type, const u8 *pub, size_t len);
  */
 int khsm_ecdsa_sign(u32 type, const u8 *priv, const u8 *digest,
 		    size_t digest_len, u8 *sig, size_t *sig_len);
-/* 0 when @sig (strict DER) is valid for @digest, -EBADMSG otherwise. */
+/*
+ * 0 when @sig (strict DER) is valid for @digest, -EBADMSG otherwise;
+ * -EINVAL when @pub (1 + 2 * curve bytes) is not a valid point.
+ */
 int khsm_ecdsa_verify(u32 type, const u8 *pub, const u8 *digest,
 		      size_t digest_len, const u8 *sig, size_t sig_len);
 
