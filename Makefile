@@ -27,6 +27,7 @@ all: userland
 userland:
 	$(MAKE) -C lib
 	$(MAKE) -C utils
+	$(MAKE) -C Documentation/examples
 
 module:
 	$(MAKE) -C kmod KDIR=$(KDIR) KERNELRELEASE=$(KERNELRELEASE)
@@ -66,6 +67,7 @@ install: userland
 clean:
 	-$(MAKE) -C lib clean
 	-$(MAKE) -C utils clean
+	-$(MAKE) -C Documentation/examples clean
 	-$(MAKE) -C selftests clean
 	-$(MAKE) -C selftests/unit clean
 	rm -rf $(BUILD)

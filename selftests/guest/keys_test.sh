@@ -46,6 +46,11 @@ fp=$(openssl pkey -pubin -in "$work/signer.pem" -outform DER | sha256sum | cut -
 info=$(ctl key info demo signer --json)
 check "key info: the fingerprint is the SPKI DER's SHA-256" \
 	[ "$(jq -r .public_key_sha256 <<<"$info")" = "$fp" ]
+sign_file=$KHSM_TOP/Documentation/examples/sign-file
+check "the service guide's example signs through libkhsm" \
+	bash -c "'$sign_file' demo signer '$work/msg' > '$work/example.sig'"
+check "and openssl verifies its signature" \
+	openssl dgst -sha256 -verify "$work/signer.pem" -signature "$work/example.sig" "$work/msg"
 check "key info: the key hash generate gave, and the ACL" \
 	jq -e --arg h "$(sed -n 's/^key hash: //p' <<<"$out")" \
 	'.key_hash == $h and .acl.mechs == ["ecdsa-p256-sha256"] and .protection == "module"' <<<"$info"
