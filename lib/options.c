@@ -54,11 +54,20 @@ static const struct opt_desc {
 	[KHSM_A_OPT_NO_IMPORT]	    = { FIELD(no_import), 0, 0, 1, 0 },
 };
 
+/*
+ * An option of the ABI header this table does not describe (size 0) is
+ * one this library does not know yet: refused, never sent, skipped when
+ * the module sends it, like the options above KHSM_A_OPT_MAX.
+ */
+static bool known(unsigned int attr)
+{
+	return attr != KHSM_A_OPT_UNSPEC && attr <= KHSM_A_OPT_MAX &&
+	       opt_table[attr].size;
+}
+
 static const struct opt_desc *opt_desc(unsigned int attr)
 {
-	if (attr == KHSM_A_OPT_UNSPEC || attr > KHSM_A_OPT_MAX)
-		return NULL;
-	return &opt_table[attr];
+	return known(attr) ? &opt_table[attr] : NULL;
 }
 
 static uint32_t raw_get(const struct khsm_world_options *o,
@@ -102,7 +111,8 @@ KHSM_API void khsm_world_options_init(struct khsm_world_options *o)
 
 	memset(o, 0, sizeof(*o));
 	for (a = 1; a <= KHSM_A_OPT_MAX; a++)
-		raw_put(o, &opt_table[a], opt_table[a].def);
+		if (known(a))
+			raw_put(o, &opt_table[a], opt_table[a].def);
 }
 
 /* The quorums nobody set follow K, as the module's defaults do. */
@@ -225,7 +235,7 @@ int khsm_opts_put(struct nl_msg *msg, int type,
 	if (!nest)
 		return -EMSGSIZE;
 	for (a = 1; a <= KHSM_A_OPT_MAX && !ret; a++) {
-		if (!(o->set & KHSM_OPT_BIT(a)))
+		if (!(o->set & KHSM_OPT_BIT(a)) || !known(a))
 			continue;
 		if (opt_table[a].size == 1)
 			ret = nla_put_u8(msg, a, (uint8_t)raw_get(o, &opt_table[a]));
@@ -253,12 +263,13 @@ int khsm_opts_parse(const struct nlattr *nest, struct khsm_world_options *o)
 
 	memset(policy, 0, sizeof(policy));
 	for (a = 1; a <= KHSM_A_OPT_MAX; a++)
-		policy[a].type = opt_table[a].size == 1 ? NLA_U8 : NLA_U32;
+		policy[a].type = !known(a) ? NLA_UNSPEC :
+				 opt_table[a].size == 1 ? NLA_U8 : NLA_U32;
 	if (nla_parse_nested(tb, KHSM_A_OPT_MAX, (struct nlattr *)nest, policy))
 		return -EPROTO;
 	khsm_world_options_init(o);
 	for (a = 1; a <= KHSM_A_OPT_MAX; a++) {
-		if (!tb[a])
+		if (!tb[a] || !known(a))
 			continue;
 		raw_put(o, &opt_table[a], opt_table[a].size == 1 ?
 			nla_get_u8(tb[a]) : nla_get_u32(tb[a]));
@@ -277,6 +288,7 @@ void khsm_opts_from_file(const struct khsm_world_opts *f,
 			 struct khsm_world_options *o)
 {
 	uint32_t flags = le32toh(f->flags);
+	unsigned int a;
 
 	khsm_world_options_init(o);
 	o->acs_k = f->acs_k;
@@ -301,7 +313,9 @@ void khsm_opts_from_file(const struct khsm_world_opts *f,
 	o->operator_gid = le32toh(f->operator_gid);
 	o->user_gid = le32toh(f->user_gid);
 
-	o->set = KHSM_OPT_BIT(KHSM_A_OPT_MAX + 1) - KHSM_OPT_BIT(1);
+	for (a = 1; a <= KHSM_A_OPT_MAX; a++)
+		if (known(a))
+			o->set |= KHSM_OPT_BIT(a);
 	if (!f->kr_quorum)
 		o->set &= ~KHSM_OPT_BIT(KHSM_A_OPT_KR_QUORUM);
 	if (!f->pr_quorum)
