@@ -126,12 +126,19 @@ static int ioc_destroy(struct khsm_file *f, void *arg, void __user *uarg,
 static int ioc_op(struct khsm_file *f, void *arg, void __user *uarg,
 		  u32 usize)
 {
-	return khsm_ioc_key_op(f, arg, uarg, usize);
+	int err = khsm_ioc_key_op(f, arg);
+
+	/* Refused or not, the caller learns out_status (and out_len). */
+	return ioc_respond(uarg, arg, usize, sizeof(struct khsm_ioc_op)) ?: err;
 }
 
 #define OP_MIN_SIZE offsetofend(struct khsm_ioc_op, out_handle)
 
-/* One element of a batch; its errors are its own, not the batch's. */
+/*
+ * One element of a batch: 0 done, 1 failed (its own status says why), or
+ * -EFAULT when the array itself cannot be read or written, which ends the
+ * batch. An operation's own bad data pointer is only that operation's.
+ */
 static int batch_one(struct khsm_file *f, u8 __user *uop, u32 op_size)
 {
 	struct khsm_ioc_op op;
@@ -143,12 +150,13 @@ static int batch_one(struct khsm_file *f, u8 __user *uop, u32 op_size)
 	if (err) {
 		/* A tail this module does not know: say so in its status. */
 		return put_user(err, (s32 __user *)(uop +
-				offsetof(struct khsm_ioc_op, out_status)));
+				offsetof(struct khsm_ioc_op, out_status))) ?: 1;
 	}
 	op.size = op_size;
-	err = khsm_ioc_key_op(f, &op, (struct khsm_ioc_op __user *)uop,
-			      op_size);
-	return err == -EFAULT ? err : (err ? 1 : 0);
+	err = khsm_ioc_key_op(f, &op);
+	if (ioc_respond(uop, &op, op_size, sizeof(op)))
+		return -EFAULT;
+	return err ? 1 : 0;
 }
 
 static int ioc_batch(struct khsm_file *f, void *arg, void __user *uarg,
@@ -160,9 +168,10 @@ static int ioc_batch(struct khsm_file *f, void *arg, void __user *uarg,
 	int err;
 
 	if (b->flags || b->__reserved || !b->count ||
-	    b->count > KHSM_BATCH_MAX || b->op_size < OP_MIN_SIZE ||
-	    b->op_size > PAGE_SIZE)
+	    b->count > KHSM_BATCH_MAX || b->op_size < OP_MIN_SIZE)
 		return -EINVAL;
+	if (b->op_size > PAGE_SIZE)
+		return -E2BIG;
 	b->out_done = 0;
 	for (i = 0; i < b->count; i++) {
 		err = batch_one(f, uops + (size_t)i * b->op_size, b->op_size);

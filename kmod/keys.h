@@ -142,7 +142,6 @@ struct khsm_key *khsm_handle_get(struct khsm_file *f, u64 handle);
 int khsm_handle_destroy(struct khsm_file *f, u64 handle);
 
 /* ops.c */
-int khsm_ioc_key_op(struct khsm_file *f, struct khsm_ioc_op *op,
-		    struct khsm_ioc_op __user *uop, u32 usize);
+int khsm_ioc_key_op(struct khsm_file *f, struct khsm_ioc_op *op);
 
 #endif /* _KHSM_KEYS_H */

@@ -242,6 +242,12 @@ static int ecdsa_digest(struct khsm_key *k, const struct khsm_ioc_op *op,
 	       -EFAULT : 0;
 }
 
+/* The longest DER signature of the curve: r and s each with a sign byte. */
+static u32 ecdsa_sig_max(u32 type)
+{
+	return 2 + 2 * (2 + khsm_ec_bytes(type) + 1);
+}
+
 static int op_sign(struct khsm_key *k, struct khsm_ioc_op *op)
 {
 	u8 digest[HASH_MAX_DIGESTSIZE], sig[KHSM_ECDSA_SIG_MAX];
@@ -249,6 +255,14 @@ static int op_sign(struct khsm_key *k, struct khsm_ioc_op *op)
 	size_t sig_len;
 	int err;
 
+	/*
+	 * Each signature has its own DER length: ask for room for the
+	 * longest, so a caller sized by EMSGSIZE never fails again.
+	 */
+	if (op->out_len < ecdsa_sig_max(k->type)) {
+		op->out_len = ecdsa_sig_max(k->type);
+		return -EMSGSIZE;
+	}
 	err = ecdsa_digest(k, op, digest, &dlen) ?:
 	      khsm_ecdsa_sign(k->type, k->secret, digest, dlen, sig, &sig_len) ?:
 	      out_room(op, sig_len) ?:
@@ -486,9 +500,11 @@ static int op_run(struct khsm_file *f, struct khsm_key *k,
 	return -EINVAL;
 }
 
-/* Runs one operation; its outcome also goes to @op->out_status. */
-int khsm_ioc_key_op(struct khsm_file *f, struct khsm_ioc_op *op,
-		    struct khsm_ioc_op __user *uop, u32 usize)
+/*
+ * Runs one operation; its outcome also goes to @op->out_status, which the
+ * caller copies back with the rest of the struct.
+ */
+int khsm_ioc_key_op(struct khsm_file *f, struct khsm_ioc_op *op)
 {
 	struct khsm_key *k;
 	int err;
@@ -515,7 +531,5 @@ int khsm_ioc_key_op(struct khsm_file *f, struct khsm_ioc_op *op,
 	khsm_key_put(k);
 out:
 	op->out_status = err;
-	if (copy_to_user(uop, op, min_t(size_t, usize, sizeof(*op))))
-		return -EFAULT;
 	return err;
 }

@@ -1222,7 +1222,8 @@ struct khsm_ioc_destroy {
  * @acl_uptr: UNWRAP and DERIVE: the &struct khsm_acl of the new key
  * @new_len: DERIVE: bytes of the new key (16, 24 or 32 for AES; 16..32
  *	for HMAC), taken from the start of the shared secret's x
- * @out_status: 0, or the errno this operation failed with (OP_BATCH)
+ * @out_status: 0, or the negative errno this operation failed with (for
+ *	OP_BATCH, where the call itself succeeds)
  * @out_handle: UNWRAP and DERIVE: the new key's handle
  *
  * VERIFY and MAC_VERIFY succeed with 0 and fail with EBADMSG on a
