@@ -80,8 +80,12 @@ chmod 600 "$work/imp.pem"
 check "key import of a PKCS#8 private key" \
 	ctl key import --app demo --ident imported --type ec-p256 --from "$work/imp.pem" \
 	--protect module --ops sign,export-public
-check "the module's public key is openssl's" \
-	cmp -s <(ctl key pubkey demo imported) <(openssl pkey -in "$work/imp.pem" -pubout)
+ctl key pubkey demo imported --out "$work/imported.pem"
+openssl pkey -in "$work/imp.pem" -pubout -out "$work/imp.pub"
+check "the module's public key is openssl's" cmp "$work/imported.pem" "$work/imp.pub"
+check "and what it signs verifies with openssl's" \
+	bash -c "'$KHSMCTL' key sign demo imported --in '$work/msg' --out '$work/imp.sig' &&
+		 openssl dgst -sha256 -verify '$work/imp.pub' -signature '$work/imp.sig' '$work/msg'"
 check "policy load import = no (with the ACS card)" \
 	ctl policy load "$work/no-import" --card "$work/acs/acs-1.card"
 err=$(ctl key import --app demo --ident imported2 --type ec-p256 --from "$work/imp.pem" \
