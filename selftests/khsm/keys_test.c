@@ -7,10 +7,10 @@
  * and the token going under a running operation, every ioctl's bad input,
  * and interoperability with OpenSSL.
  *
- * Errnos are the ones include/uapi/linux/khsm.h documents. Where it names
- * none, an operation, mechanism or flag the key's ACL does not grant is
- * expected to fail with EPERM (as KEY_GENERATE does for what the policy
- * forbids); those checks are marked "undocumented errno".
+ * Errnos are the ones include/uapi/linux/khsm.h and Documentation/abi.md
+ * document: an operation, mechanism or flag the key's ACL does not grant
+ * is EPERM (E_ACL below); a batch operation's out_status is its negative
+ * errno.
  *
  * Runs as root in the guest with khsm.ko loaded; makes its own worlds.
  */
@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <grp.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <openssl/core_names.h>
@@ -40,7 +41,7 @@
 #include "keyutil.h"
 
 #define BIT(n) (1U << (n))
-/* What the header leaves unnamed: an ACL that does not grant something. */
+/* An ACL that does not grant the operation, mechanism, caller IV or wrap. */
 #define E_ACL EPERM
 
 static const unsigned char msg16[16] = "sixteen byte msg";
@@ -323,6 +324,8 @@ struct child_op {
 	int fd;		/* -1: open a descriptor of its own */
 	uint64_t h;
 	uid_t uid;	/* non-zero: setuid first */
+	int ngroups;	/* >= 0: setgroups(groups) and setgid(65534) first */
+	gid_t groups[2];
 };
 
 static int child_mac(void *arg)
@@ -334,6 +337,9 @@ static int child_mac(void *arg)
 		fd = ku_open();
 	if (fd < 0)
 		return 254;
+	if (c->ngroups >= 0 &&
+	    (setgroups(c->ngroups, c->groups) || setgid(65534)))
+		return 252;
 	if (c->uid && setuid(c->uid))
 		return 253;
 	return mac_any(fd, c->h);
@@ -352,7 +358,7 @@ TEST_F(keys, handle_works_only_on_its_descriptor)
 	EXPECT_EQ(ENOENT, ku_destroy(fd2, h));
 	close(fd2);
 	/* A forked child opening its own descriptor: not its handle. */
-	c = (struct child_op){ .fd = -1, .h = h };
+	c = (struct child_op){ .fd = -1, .h = h, .ngroups = -1 };
 	EXPECT_EQ(ENOENT, in_child(child_mac, &c));
 	/* The inherited descriptor is the same open file: it works. */
 	c.fd = self->fd;
@@ -445,17 +451,16 @@ TEST_F(keys, ops_outside_the_acl_refused)
 	ASSERT_EQ(0, gcm_encrypt(self->fd, aes, 0, iv, NULL, 0, msg16,
 				 sizeof(msg16), out, &len));
 	len = sizeof(out);
-	/* undocumented errno */
 	EXPECT_EQ(E_ACL, gcm_decrypt(self->fd, aes, iv, NULL, 0, out, 32, out,
 				     &len));
 	ku_op_init(&op, aes, KHSM_OP_MAC_GENERATE, KHSM_MECH_AES_CMAC);
 	ku_op_io(&op, msg16, sizeof(msg16), out, sizeof(out));
-	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));	/* undocumented errno */
+	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));
 	ku_op_init(&op, aes, KHSM_OP_MAC_VERIFY, KHSM_MECH_AES_CMAC);
 	ku_op_io(&op, msg16, sizeof(msg16), NULL, 0);
 	op.aux_uptr = (uintptr_t)out;
 	op.aux_len = 16;
-	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));	/* undocumented errno */
+	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));
 
 	/* HMAC with MAC_GENERATE only; and a mechanism it was not made for. */
 	s = ku_spec(KHSM_KEY_HMAC, BIT(KHSM_OP_MAC_GENERATE),
@@ -466,10 +471,10 @@ TEST_F(keys, ops_outside_the_acl_refused)
 	ku_op_io(&op, msg16, sizeof(msg16), NULL, 0);
 	op.aux_uptr = (uintptr_t)out;
 	op.aux_len = 32;
-	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));	/* undocumented errno */
+	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));
 	ku_op_init(&op, hm, KHSM_OP_MAC_GENERATE, KHSM_MECH_HMAC_SHA384);
 	ku_op_io(&op, msg16, sizeof(msg16), out, sizeof(out));
-	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));	/* undocumented errno */
+	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));
 
 	/* EC P-256 that may only sign: no verify, derive or public export. */
 	s = ku_spec(KHSM_KEY_EC_P256, BIT(KHSM_OP_SIGN),
@@ -495,10 +500,10 @@ TEST_F(keys, ops_outside_the_acl_refused)
 		op.new_type = KHSM_KEY_HMAC;
 		op.new_len = 32;
 		op.acl_uptr = (uintptr_t)&acl;
-		EXPECT_EQ(E_ACL, ku_op(self->fd, &op)); /* undocumented errno */
+		EXPECT_EQ(E_ACL, ku_op(self->fd, &op));
 		EXPECT_EQ(0, op.out_handle);
 		plen = sizeof(point);
-		EXPECT_EQ(E_ACL, pubkey(self->fd, ec, point, &plen)); /* undocumented errno */
+		EXPECT_EQ(E_ACL, pubkey(self->fd, ec, point, &plen));
 	}
 
 	/* A wrap key that may not unwrap, and an unwrap key that may not wrap. */
@@ -521,13 +526,13 @@ TEST_F(keys, ops_outside_the_acl_refused)
 		ku_op_io(&op, out, len, NULL, 0);
 		op.new_type = KHSM_KEY_AES;
 		op.acl_uptr = (uintptr_t)&acl;
-		EXPECT_EQ(E_ACL, ku_op(self->fd, &op)); /* undocumented errno */
+		EXPECT_EQ(E_ACL, ku_op(self->fd, &op));
 	}
 	/* The key to wrap may not wrap itself into anything: not a wrap key. */
 	ku_op_init(&op, target, KHSM_OP_WRAP, KHSM_MECH_AES_KW);
 	ku_op_io(&op, NULL, 0, out, sizeof(out));
 	op.key2 = target;
-	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));	/* undocumented errno */
+	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));
 }
 
 TEST_F(keys, acls_that_cannot_hold_refused_at_creation)
@@ -621,7 +626,7 @@ TEST_F(keys, wrap_needs_wrappable)
 	ku_op_init(&op, kek, KHSM_OP_WRAP, KHSM_MECH_AES_KW);
 	ku_op_io(&op, NULL, 0, out, sizeof(out));
 	op.key2 = plain;
-	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));	/* undocumented errno */
+	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));
 	op.key2 = wrappable;
 	op.out_len = sizeof(out);
 	EXPECT_EQ(0, ku_op(self->fd, &op));
@@ -644,7 +649,7 @@ TEST_F(keys, wrap_needs_wrappable)
 	EXPECT_EQ(0, ku_op(self->fd, &op));
 	op.key2 = load(_metadata, self->fd, &b2);
 	op.out_len = sizeof(out);
-	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));	/* undocumented errno */
+	EXPECT_EQ(E_ACL, ku_op(self->fd, &op));
 }
 
 TEST_F(keys, usage_limit_over_all_handles)
@@ -735,7 +740,8 @@ TEST_F(keys, uid_restriction)
 	EXPECT_EQ(0, mac_any(self->fd, root_only));
 	EXPECT_EQ(EACCES, mac_any(self->fd, nobody));
 	/* The descriptor passed to a child that drops to uid 65534. */
-	c = (struct child_op){ .fd = self->fd, .h = root_only, .uid = 65534 };
+	c = (struct child_op){ .fd = self->fd, .h = root_only, .uid = 65534,
+			       .ngroups = -1 };
 	EXPECT_EQ(EACCES, in_child(child_mac, &c));
 	c.h = nobody;
 	EXPECT_EQ(0, in_child(child_mac, &c));
@@ -743,6 +749,28 @@ TEST_F(keys, uid_restriction)
 	EXPECT_EQ(0, in_child(child_mac, &c));
 	/* The refusals used nothing up: root still may. */
 	EXPECT_EQ(0, mac_any(self->fd, root_only));
+}
+
+TEST_F(keys, gid_restriction)
+{
+	struct ku_keyspec s = hmac_spec();
+	struct child_op c;
+	uint64_t h;
+
+	s.acl.flags = KHSM_ACL_F_GID;
+	s.acl.gid = 4270;
+	h = gen_load(_metadata, self, &s);
+	/* uid 65534 in group 4270 as a supplementary group: may. */
+	c = (struct child_op){ .fd = self->fd, .h = h, .uid = 65534,
+			       .ngroups = 1, .groups = { 4270 } };
+	EXPECT_EQ(0, in_child(child_mac, &c));
+	/* Without it: refused. */
+	c.ngroups = 0;
+	EXPECT_EQ(EACCES, in_child(child_mac, &c));
+	c.ngroups = 2;
+	c.groups[0] = 100;
+	c.groups[1] = 4271;
+	EXPECT_EQ(EACCES, in_child(child_mac, &c));
 }
 
 /* --- AES-GCM IVs --- */
@@ -805,7 +833,7 @@ TEST_F(keys, caller_iv_needs_the_acl_flag)
 	uint64_t h = gen_load(_metadata, self, &s), hc;
 
 	EXPECT_EQ(E_ACL, gcm_encrypt(self->fd, h, 1, iv, NULL, 0, msg16,
-				     sizeof(msg16), ct, &l)); /* undocumented errno */
+				     sizeof(msg16), ct, &l));
 	s.acl.flags = KHSM_ACL_F_CALLER_IV;
 	hc = gen_load(_metadata, self, &s);
 	l = sizeof(ct);
@@ -818,6 +846,257 @@ TEST_F(keys, caller_iv_needs_the_acl_flag)
 	EXPECT_EQ(1, iv[0]);
 	EXPECT_EQ(0, gcm_decrypt(self->fd, hc, iv, NULL, 0, ct, l, pt, &lp));
 	EXPECT_EQ(0, memcmp(pt, msg16, sizeof(msg16)));
+}
+
+TEST_F(keys, mac_verify_takes_8_bytes_up_to_the_full_mac)
+{
+	struct ku_keyspec s = hmac_spec();
+	struct khsm_ioc_op op;
+	unsigned char full[64];
+	uint64_t h;
+	size_t n;
+	int err;
+
+	h = gen_load(_metadata, self, &s);
+	ASSERT_EQ(0, mac(self->fd, h, full));
+	for (n = 0; n <= 33; n++) {
+		ku_op_init(&op, h, KHSM_OP_MAC_VERIFY, KHSM_MECH_HMAC_SHA256);
+		ku_op_io(&op, msg16, sizeof(msg16), NULL, 0);
+		op.aux_uptr = (uintptr_t)full;
+		op.aux_len = n;
+		err = ku_op(self->fd, &op);
+		if (n < 8 || n > 32) {
+			/* Not a MAC of this mechanism at all. */
+			EXPECT_TRUE(err == EINVAL || err == EBADMSG)
+				TH_LOG("%zu-byte MAC: %s", n, strerror(err));
+			continue;
+		}
+		EXPECT_EQ(0, err) TH_LOG("%zu-byte prefix", n);
+		full[n - 1] ^= 0x80;
+		EXPECT_EQ(EBADMSG, ku_op(self->fd, &op)) TH_LOG("%zu bytes", n);
+		full[n - 1] ^= 0x80;
+	}
+}
+
+/* Insert the world's ACS card for an authorisation, then POLICY_SET. */
+static int policy_set(FIXTURE_DATA(keys) *self, int no_import,
+		      uint32_t protections, uint32_t mechanisms)
+{
+	struct ku_buf b = { .off = 0 };
+	void *o;
+
+	ku_card_insert(&self->nl, 7, &self->files, -1, NULL);
+	o = ku_nest_start(&b, KHSM_A_WORLD_OPTS);
+	if (no_import >= 0)
+		ku_put_u8(&b, KHSM_A_OPT_NO_IMPORT, no_import);
+	if (protections)
+		ku_put_u32(&b, KHSM_A_OPT_PROTECTIONS, protections);
+	if (mechanisms)
+		ku_put_u32(&b, KHSM_A_OPT_MECHANISMS, mechanisms);
+	ku_nest_end(&b, o);
+	return ku_request(&self->nl, KHSM_CMD_POLICY_SET, &b);
+}
+
+TEST_F(keys, policy_limits_new_keys)
+{
+	static const unsigned char secret[32] = { 1, 2, 3 };
+	struct softcard_files { struct ku_files card; uint64_t token; } sc;
+	struct ku_keyspec s;
+
+	ASSERT_EQ(0, ku_softcard_create(&self->nl, "pol", 0x11, &sc.card));
+	ASSERT_EQ(0, ku_card_insert(&self->nl, 0, &sc.card, 0x11, &sc.token));
+
+	/* import = no */
+	ASSERT_EQ(0, policy_set(self, 1, 0, 0)) TH_LOG("%s", self->nl.extack);
+	s = hmac_spec();
+	s.secret = secret;
+	s.secret_len = sizeof(secret);
+	EXPECT_EQ(EPERM, ku_key_import(&self->nl, &s, NULL));
+	s = ku_spec(KHSM_KEY_EC_P256, BIT(KHSM_OP_VERIFY),
+		    BIT(KHSM_MECH_ECDSA_P256_SHA256), 0);
+	{
+		unsigned char pt[65];
+		size_t len = sizeof(pt);
+		struct ku_keyspec e = ec_spec(KHSM_KEY_EC_P256);
+		uint64_t h = gen_load(_metadata, self, &e);
+
+		ASSERT_EQ(0, pubkey(self->fd, h, pt, &len));
+		s.pub = pt;
+		s.pub_len = len;
+		EXPECT_EQ(EPERM, ku_key_import(&self->nl, &s, NULL));
+	}
+	s = hmac_spec();
+	EXPECT_EQ(0, ku_key_generate(&self->nl, &s, NULL));
+	ASSERT_EQ(0, policy_set(self, 0, 0, 0));
+	s.secret = secret;
+	s.secret_len = sizeof(secret);
+	EXPECT_EQ(0, ku_key_import(&self->nl, &s, NULL));
+
+	/* A mechanism the policy leaves out, alone or among others. */
+	ASSERT_EQ(0, policy_set(self, -1, 0,
+				KHSM_MECH__ALL & ~BIT(KHSM_MECH_AES_GCM)));
+	s = aes_spec();
+	EXPECT_EQ(EPERM, ku_key_generate(&self->nl, &s, NULL));
+	s.acl.mechs |= BIT(KHSM_MECH_AES_CMAC);
+	s.acl.ops = BIT(KHSM_OP_MAC_GENERATE);
+	EXPECT_EQ(EPERM, ku_key_generate(&self->nl, &s, NULL));
+	s.acl.mechs = BIT(KHSM_MECH_AES_CMAC);
+	EXPECT_EQ(0, ku_key_generate(&self->nl, &s, NULL));
+
+	/* A protection the policy leaves out. */
+	ASSERT_EQ(0, policy_set(self, -1, BIT(KHSM_PROTECT_MODULE), 0));
+	s = hmac_spec();
+	s.protection = KHSM_PROTECT_SOFTCARD;
+	s.token_id = sc.token;
+	EXPECT_EQ(EPERM, ku_key_generate(&self->nl, &s, NULL));
+	s.protection = KHSM_PROTECT_MODULE;
+	s.token_id = 0;
+	EXPECT_EQ(0, ku_key_generate(&self->nl, &s, NULL));
+}
+
+static int ossl_verify(EVP_PKEY *pk, const EVP_MD *md, int prehashed,
+		       const void *msg, size_t msg_len,
+		       const unsigned char *sig, size_t sig_len);
+
+/* The order n of P-256. */
+static const unsigned char p256_n[32] = {
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84,
+	0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+
+static int import_ec(FIXTURE_DATA(keys) *self, uint32_t type,
+		     const void *secret, size_t secret_len, const void *pub,
+		     size_t pub_len, struct ku_blob *b)
+{
+	uint32_t mech = type == KHSM_KEY_EC_P256 ? KHSM_MECH_ECDSA_P256_SHA256 :
+						   KHSM_MECH_ECDSA_P384_SHA384;
+	struct ku_keyspec s = ku_spec(type, BIT(KHSM_OP_VERIFY) |
+				      (secret ? BIT(KHSM_OP_SIGN) : 0),
+				      BIT(mech), 0);
+
+	s.secret = secret;
+	s.secret_len = secret_len;
+	s.has_secret = secret != NULL;
+	s.pub = pub;
+	s.pub_len = pub_len;
+	return ku_key_import(&self->nl, &s, b);
+}
+
+TEST_F(keys, import_refuses_bad_key_material)
+{
+	unsigned char k[64], pt[KHSM_PUBKEY_MAX], sig[128];
+	struct ku_keyspec s;
+	struct ku_blob b;
+	EVP_PKEY *pk;
+	BIGNUM *d = NULL;
+	unsigned char *enc = NULL;
+	size_t len, slen;
+	uint64_t h, pubh;
+	int i, err;
+
+	/* AES lengths other than 16/24/32, HMAC outside 16..128 bytes. */
+	memset(k, 0x42, sizeof(k));
+	s = aes_spec();
+	s.secret = k;
+	s.has_secret = 1;
+	for (len = 0; len <= 40; len++) {
+		s.secret_len = len;
+		err = ku_key_import(&self->nl, &s, NULL);
+		EXPECT_EQ(len == 16 || len == 24 || len == 32 ? 0 : EINVAL, err)
+			TH_LOG("%zu-byte AES key", len);
+	}
+	s = hmac_spec();
+	s.secret = k;
+	s.secret_len = 15;
+	EXPECT_EQ(EINVAL, ku_key_import(&self->nl, &s, NULL));
+	/* A secret key with a public point, or neither. */
+	s = aes_spec();
+	s.secret = k;
+	s.secret_len = 32;
+	s.pub = k;
+	s.pub_len = 65;
+	EXPECT_EQ(EINVAL, ku_key_import(&self->nl, &s, NULL));
+	s = aes_spec();
+	EXPECT_EQ(EINVAL, ku_key_import(&self->nl, &s, NULL));
+
+	/* EC scalars 0, n, n + 1, all ones; a short one. */
+	memset(k, 0, 32);
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, k, 32, NULL, 0, NULL));
+	memcpy(k, p256_n, 32);
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, k, 32, NULL, 0, NULL));
+	k[31]++;
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, k, 32, NULL, 0, NULL));
+	memset(k, 0xff, 32);
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, k, 32, NULL, 0, NULL));
+	k[0] = 1;
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, k, 31, NULL, 0, NULL));
+	/* n - 1 and 1 are keys. */
+	memcpy(k, p256_n, 32);
+	k[31]--;
+	EXPECT_EQ(0, import_ec(self, KHSM_KEY_EC_P256, k, 32, NULL, 0, NULL));
+	memset(k, 0, 32);
+	k[31] = 1;
+	EXPECT_EQ(0, import_ec(self, KHSM_KEY_EC_P256, k, 32, NULL, 0, NULL));
+
+	/* An OpenSSL key: its scalar imports, signs, and matches its point. */
+	pk = EVP_EC_gen("P-256");
+	ASSERT_NE(NULL, pk);
+	ASSERT_EQ(1, EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_PRIV_KEY, &d));
+	ASSERT_EQ(32, BN_bn2binpad(d, k, 32));
+	len = EVP_PKEY_get1_encoded_public_key(pk, &enc);
+	ASSERT_EQ(65, len);
+	ASSERT_EQ(0, import_ec(self, KHSM_KEY_EC_P256, k, 32, enc, len, &b))
+		TH_LOG("%s", self->nl.extack);
+	h = load(_metadata, self->fd, &b);
+	slen = sizeof(sig);
+	ASSERT_EQ(0, sign(self->fd, h, KHSM_MECH_ECDSA_P256_SHA256, msg16,
+			  sizeof(msg16), sig, &slen));
+	EXPECT_TRUE(ossl_verify(pk, EVP_sha256(), 0, msg16, sizeof(msg16), sig,
+				slen));
+	/* The same scalar with another point: refused. */
+	enc[64] ^= 1;
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, k, 32, enc, len,
+				    NULL));
+	enc[64] ^= 1;
+
+	/* Public points: off the curve, compressed, infinity, wrong length. */
+	memcpy(pt, enc, 65);
+	EXPECT_EQ(0, import_ec(self, KHSM_KEY_EC_P256, NULL, 0, pt, 65, &b));
+	pubh = load(_metadata, self->fd, &b);
+	EXPECT_EQ(0, verify(self->fd, pubh, KHSM_MECH_ECDSA_P256_SHA256, msg16,
+			    sizeof(msg16), sig, slen));
+	pt[64] ^= 1;
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, NULL, 0, pt, 65, NULL));
+	pt[64] ^= 1;
+	pt[0] = 2 + (pt[64] & 1);
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, NULL, 0, pt, 33, NULL));
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, NULL, 0, pt, 65, NULL));
+	pt[0] = 0;
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, NULL, 0, pt, 1, NULL));
+	memset(pt, 0, sizeof(pt));
+	pt[0] = 4;
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, NULL, 0, pt, 65, NULL));
+	memcpy(pt, enc, 65);
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P384, NULL, 0, pt, 65, NULL));
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, NULL, 0, pt, 64, NULL));
+	/* x >= p, with y of the point: refused, not reduced. */
+	for (i = 1; i <= 32; i++)
+		pt[i] = 0xff;
+	EXPECT_EQ(EINVAL, import_ec(self, KHSM_KEY_EC_P256, NULL, 0, pt, 65, NULL));
+	/* A public-only key cannot be given SIGN. */
+	{
+		struct ku_keyspec e = ku_spec(KHSM_KEY_EC_P256,
+					      BIT(KHSM_OP_SIGN) | BIT(KHSM_OP_VERIFY),
+					      BIT(KHSM_MECH_ECDSA_P256_SHA256), 0);
+
+		e.pub = enc;
+		e.pub_len = 65;
+		EXPECT_EQ(EINVAL, ku_key_import(&self->nl, &e, NULL));
+	}
+	OPENSSL_free(enc);
+	BN_free(d);
+	EVP_PKEY_free(pk);
 }
 
 /* --- key blobs --- */
@@ -1183,6 +1462,88 @@ TEST_F_TIMEOUT(keys, token_unload_races_operations, 600)
 	fflush(stdout);
 }
 
+TEST_F(keys, clear_and_world_unload_revoke_handles)
+{
+	struct ku_keyspec s = hmac_spec();
+	struct ku_blob b;
+	uint64_t h, h2;
+
+	gen(_metadata, self, &s, &b);
+	h = load(_metadata, self->fd, &b);
+	EXPECT_EQ(0, mac_any(self->fd, h));
+	ASSERT_EQ(0, ku_request(&self->nl, KHSM_CMD_CLEAR, NULL));
+	EXPECT_EQ(EKEYREVOKED, mac_any(self->fd, h));
+	/* The world stayed: the blob loads again. */
+	h2 = load(_metadata, self->fd, &b);
+	EXPECT_EQ(0, mac_any(self->fd, h2));
+	EXPECT_EQ(EKEYREVOKED, mac_any(self->fd, h));
+	ASSERT_EQ(0, ku_world_unload(&self->nl));
+	EXPECT_EQ(EKEYREVOKED, mac_any(self->fd, h2));
+	/* A new world does not bring the old keys' handles back. */
+	ASSERT_EQ(0, ku_world_fresh(&self->nl, NULL));
+	EXPECT_EQ(EKEYREVOKED, mac_any(self->fd, h2));
+	EXPECT_EQ(0, ku_destroy(self->fd, h2));
+	EXPECT_EQ(ENOENT, mac_any(self->fd, h2));
+}
+
+struct destroy_race {
+	int fd;
+	uint64_t h;
+	atomic_uint ops;
+	unsigned int ok, gone, other;
+	int other_errno;
+};
+
+static void *destroy_thread(void *arg)
+{
+	struct destroy_race *r = arg;
+	int err, n = 0;
+
+	for (;;) {
+		err = mac_any(r->fd, r->h);
+		atomic_fetch_add(&r->ops, 1);
+		if (!err) {
+			r->ok++;
+		} else if (err == ENOENT) {
+			if (++r->gone >= 3)
+				break;
+		} else {
+			r->other++;
+			r->other_errno = err;
+			break;
+		}
+		if (++n > 1000000)
+			break;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(keys, destroy_races_operations, 300)
+{
+	struct ku_keyspec s = hmac_spec();
+	struct ku_blob b;
+	struct destroy_race r;
+	pthread_t th;
+	unsigned int i;
+
+	gen(_metadata, self, &s, &b);
+	for (i = 0; i < 300; i++) {
+		memset(&r, 0, sizeof(r));
+		r.fd = self->fd;
+		r.h = load(_metadata, self->fd, &b);
+		ASSERT_EQ(0, pthread_create(&th, NULL, destroy_thread, &r));
+		while (atomic_load(&r.ops) < i % 4)
+			sched_yield();
+		EXPECT_EQ(0, ku_destroy(self->fd, r.h));
+		pthread_join(th, NULL);
+		EXPECT_EQ(0, r.other) TH_LOG("iteration %u: %s", i,
+					     strerror(r.other_errno));
+		EXPECT_EQ(3, r.gone);
+		if (!_metadata->passed)
+			break;
+	}
+}
+
 /* --- bad input to each ioctl --- */
 
 /*
@@ -1358,7 +1719,7 @@ TEST_F_TIMEOUT(keys, bad_input_load, 60)
 	prep_load(self, &m, &l);
 	l.blob_uptr = (uintptr_t)big;
 	l.blob_len = KHSM_BLOB_MAX + 1;
-	EXPECT_EQ(EMSGSIZE, ku_ioc(self->fd, KHSM_IOC_LOAD, &l)); /* undocumented errno */
+	EXPECT_EQ(EMSGSIZE, ku_ioc(self->fd, KHSM_IOC_LOAD, &l));
 	free(big);
 	/* A non-zero output field on input is not an error: it is overwritten. */
 	prep_load(self, &m, &l);
@@ -1624,7 +1985,7 @@ TEST_F_TIMEOUT(keys, bad_input_op_batch, 60)
 		struct khsm_ioc_op *w = (void *)(wide + sizeof(*ops) + 16);
 
 		EXPECT_EQ(1, b.out_done);
-		EXPECT_EQ(E2BIG, w->out_status);
+		EXPECT_EQ(-E2BIG, w->out_status);
 	}
 	free(wide);
 	/* The array itself unreadable. */
@@ -1634,7 +1995,7 @@ TEST_F_TIMEOUT(keys, bad_input_op_batch, 60)
 	b.ops_uptr = (uintptr_t)nowhere;
 	EXPECT_EQ(EFAULT, ku_ioc(self->fd, KHSM_IOC_OP_BATCH, &b));
 
-	/* Good and bad operations mixed: each its own status. */
+	/* Good and bad operations mixed: each its own (negative) errno. */
 	{
 		unsigned char ct[64];
 		struct khsm_ioc_op *o = ops;
@@ -1673,7 +2034,7 @@ TEST_F_TIMEOUT(keys, bad_input_op_batch, 60)
 		o[n++].out_uptr = (uintptr_t)outs[7];
 
 		for (i = 0; i < n; i++)
-			o[i].out_status = -1;
+			o[i].out_status = 12345;
 		b.count = n;
 		b.op_size = sizeof(*ops);
 		b.ops_uptr = (uintptr_t)ops;
@@ -1682,15 +2043,15 @@ TEST_F_TIMEOUT(keys, bad_input_op_batch, 60)
 		EXPECT_EQ(2, b.out_done);
 		EXPECT_EQ(0, o[0].out_status);
 		EXPECT_EQ(32, o[0].out_len);
-		EXPECT_EQ(ENOENT, o[1].out_status);
-		EXPECT_EQ(E_ACL, o[2].out_status);	/* undocumented errno */
+		EXPECT_EQ(-ENOENT, o[1].out_status);
+		EXPECT_EQ(-E_ACL, o[2].out_status);
 		EXPECT_EQ(0, o[3].out_status);
 		EXPECT_EQ(32, o[3].out_len);
-		EXPECT_EQ(EINVAL, o[4].out_status);
-		EXPECT_EQ(EMSGSIZE, o[5].out_status);
-		EXPECT_EQ(EMSGSIZE, o[6].out_status);
+		EXPECT_EQ(-EINVAL, o[4].out_status);
+		EXPECT_EQ(-EMSGSIZE, o[5].out_status);
+		EXPECT_EQ(-EMSGSIZE, o[6].out_status);
 		EXPECT_EQ(32, o[6].out_len);
-		EXPECT_EQ(EINVAL, o[7].out_status);
+		EXPECT_EQ(-EINVAL, o[7].out_status);
 		/* The good ones did their work: same MAC as a single OP. */
 		{
 			unsigned char one[32], pt[32];
@@ -1713,7 +2074,7 @@ TEST_F_TIMEOUT(keys, bad_input_op_batch, 60)
 		prep_op(self, &m, &ops[i]);
 		ops[i].out_uptr = (uintptr_t)outs[i];
 		ops[i].out_len = 32;
-		ops[i].out_status = -1;
+		ops[i].out_status = 12345;
 	}
 	ops[1].in_uptr = (uintptr_t)nowhere;
 	b.count = 3;
@@ -1723,7 +2084,7 @@ TEST_F_TIMEOUT(keys, bad_input_op_batch, 60)
 	EXPECT_EQ(0, ku_ioc(self->fd, KHSM_IOC_OP_BATCH, &b));
 	EXPECT_EQ(2, b.out_done);
 	EXPECT_EQ(0, ops[0].out_status);
-	EXPECT_EQ(EFAULT, ops[1].out_status);
+	EXPECT_EQ(-EFAULT, ops[1].out_status);
 	EXPECT_EQ(0, ops[2].out_status);
 	EXPECT_EQ(0, memcmp(outs[0], outs[2], 32));
 	free(ops);
