@@ -29,7 +29,7 @@ check "and told why: $err" grep -q 'khsm group' <<<"$err"
 err=$(unshare -Ur "$KHSMCTL" status 2>&1 >/dev/null)
 rc=$?
 check "root in a new user namespace is refused with exit 4 ($rc): $err" \
-	bash -c "[ $rc -eq 4 ] && grep -q 'user namespace' <<<'$err'"
+	env rc="$rc" err="$err" bash -c '[ "$rc" -eq 4 ] && grep -q "user namespace" <<<"$err"'
 unshare -Urn "$KHSMCTL" status >/dev/null 2>&1
 rc=$?
 check "a new network namespace does not see the family (exit $rc)" [ "$rc" -eq 3 ]
