@@ -45,6 +45,22 @@ static int card_key(const u8 *secret, const struct khsm_card_hdr *hdr,
 				key);
 }
 
+/* The escrow copy's key: the card's identity, no passphrase. */
+static int escrow_key(const u8 *secret, const struct khsm_card_hdr *hdr,
+		      u8 key[KHSM_KEY_LEN])
+{
+	static const char label[] = "khsm card escrow";
+	const struct khsm_kdf_part parts[] = {
+		{ label, sizeof(label) },
+		{ hdr->world_id, KHSM_WORLD_ID_LEN },
+		{ hdr->set_id, KHSM_SET_ID_LEN },
+		{ &hdr->index, 1 },
+	};
+
+	return khsm_hmac_sha256(secret, KHSM_KEY_LEN, parts, ARRAY_SIZE(parts),
+				key);
+}
+
 static void card_hdr_init(const struct khsm_card_ctx *ctx,
 			  const struct khsm_card_spec *spec, size_t body_len,
 			  struct khsm_card_hdr *hdr)
@@ -54,6 +70,7 @@ static void card_hdr_init(const struct khsm_card_ctx *ctx,
 	hdr->version = cpu_to_le16(KHSM_CARD_VERSION);
 	hdr->hdr_len = cpu_to_le16(sizeof(*hdr));
 	hdr->body_len = cpu_to_le32(body_len);
+	hdr->escrow_len = cpu_to_le32(ctx->escrow ? body_len : 0);
 	hdr->created = cpu_to_le64(ktime_get_real_seconds());
 	memcpy(hdr->world_id, ctx->world_id, KHSM_WORLD_ID_LEN);
 	memcpy(hdr->set_id, ctx->set_id, KHSM_SET_ID_LEN);
@@ -70,12 +87,29 @@ static void card_hdr_init(const struct khsm_card_ctx *ctx,
 	strscpy(hdr->card_name, spec->name, sizeof(hdr->card_name));
 }
 
+static int card_seal_escrow(const struct khsm_card_ctx *ctx,
+			    const struct khsm_card_hdr *hdr, const u8 *plain,
+			    size_t plain_len, u8 *out)
+{
+	u8 key[KHSM_KEY_LEN];
+	int err;
+
+	if (!ctx->escrow)
+		return 0;
+	err = escrow_key(ctx->secret, hdr, key) ?:
+	      khsm_gcm_seal(key, (const u8 *)hdr, sizeof(*hdr), plain,
+			    plain_len, out);
+	memzero_explicit(key, sizeof(key));
+	return err;
+}
+
 int khsm_card_build(const struct khsm_card_ctx *ctx,
 		    const struct khsm_card_spec *spec, const u8 *plain,
 		    size_t plain_len, struct khsm_blob *out)
 {
 	size_t body_len = plain_len + KHSM_GCM_OVERHEAD;
-	size_t len = sizeof(struct khsm_card_hdr) + body_len + KHSM_HMAC_LEN;
+	size_t len = sizeof(struct khsm_card_hdr) + body_len +
+		     (ctx->escrow ? body_len : 0) + KHSM_HMAC_LEN;
 	struct khsm_card_hdr *hdr;
 	u8 key[KHSM_KEY_LEN];
 	u8 *file;
@@ -90,7 +124,9 @@ int khsm_card_build(const struct khsm_card_ctx *ctx,
 	err = card_key(ctx->secret, hdr, spec->has_pp ? spec->pp_key : NULL,
 		       key) ?:
 	      khsm_gcm_seal(key, file, sizeof(*hdr), plain, plain_len,
-			    file + sizeof(*hdr));
+			    file + sizeof(*hdr)) ?:
+	      card_seal_escrow(ctx, hdr, plain, plain_len,
+			       file + sizeof(*hdr) + body_len);
 	if (!err)
 		err = card_mac_key(ctx->secret, ctx->set_id, key);
 	if (!err) {
@@ -133,14 +169,15 @@ int khsm_card_parse(const u8 *file, size_t len, struct khsm_card *c,
 		return -EPROTONOSUPPORT;
 	}
 	c->body_len = le32_to_cpu(hdr->body_len);
+	c->escrow_len = le32_to_cpu(hdr->escrow_len);
 	if (le16_to_cpu(hdr->hdr_len) != sizeof(*hdr) ||
-	    c->body_len < KHSM_GCM_OVERHEAD ||
-	    len != sizeof(*hdr) + c->body_len + KHSM_HMAC_LEN ||
+	    c->body_len < KHSM_GCM_OVERHEAD || c->body_len > KHSM_FILE_MAX ||
+	    (c->escrow_len && c->escrow_len != c->body_len) ||
+	    len != sizeof(*hdr) + c->body_len + c->escrow_len + KHSM_HMAC_LEN ||
 	    !hdr->index || hdr->index > hdr->n || !hdr->k || hdr->k > hdr->n ||
 	    hdr->n > KHSM_MAX_CARDS ||
 	    !name_ok(hdr->set_name, sizeof(hdr->set_name)) ||
-	    !name_ok(hdr->card_name, sizeof(hdr->card_name)) ||
-	    hdr->__reserved) {
+	    !name_ok(hdr->card_name, sizeof(hdr->card_name))) {
 		NL_SET_ERR_MSG_MOD(extack, "card file is damaged (bad header)");
 		return -EBADMSG;
 	}
@@ -163,6 +200,23 @@ int khsm_card_verify(const struct khsm_card *c, const u8 *secret,
 				   "card file is damaged or was not made by this world");
 		err = -EBADMSG;
 	}
+	memzero_explicit(key, sizeof(key));
+	return err;
+}
+
+/* Only after the passphrase-recovery quorum: no passphrase, no delay. */
+int khsm_card_open_escrow(const struct khsm_card *c, const u8 *secret,
+			  u8 *plain, size_t plain_len)
+{
+	u8 key[KHSM_KEY_LEN];
+	int err;
+
+	if (!c->escrow_len || c->body_len != plain_len + KHSM_GCM_OVERHEAD)
+		return -EBADMSG;
+	err = escrow_key(secret, &c->hdr, key) ?:
+	      khsm_gcm_open(key, c->file, sizeof(c->hdr),
+			    c->file + sizeof(c->hdr) + c->body_len,
+			    c->escrow_len, plain);
 	memzero_explicit(key, sizeof(key));
 	return err;
 }

@@ -13,6 +13,7 @@ struct khsm_card_ctx {
 	u8 n;
 	const char *set_name;
 	const u8 *secret;	/* the set's key-derivation secret */
+	bool escrow;		/* seal an escrow copy (passphrase recovery) */
 };
 
 /* A card file being read: a copy of its header and where its body is. */
@@ -21,6 +22,7 @@ struct khsm_card {
 	const u8 *file;
 	size_t file_len;
 	size_t body_len;
+	size_t escrow_len;
 };
 
 /* ACS cards carry one share of each token. */
@@ -35,5 +37,7 @@ int khsm_card_verify(const struct khsm_card *c, const u8 *secret,
 		     struct netlink_ext_ack *extack);
 int khsm_card_decrypt(const struct khsm_card *c, const u8 *secret,
 		      const u8 *pp_key, u8 *plain, size_t plain_len);
+int khsm_card_open_escrow(const struct khsm_card *c, const u8 *secret,
+			  u8 *plain, size_t plain_len);
 
 #endif /* _KHSM_CARDS_H */

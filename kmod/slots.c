@@ -425,6 +425,42 @@ static int repassphrase_check(const struct khsm_world *w,
 }
 
 /*
+ * A lost passphrase: the escrow copy opens with no passphrase, so only
+ * under the passphrase-recovery quorum, and only for a set made with
+ * passphrase recovery. No retry counting: nothing is being guessed.
+ */
+static int repassphrase_escrow(struct khsm_world *w,
+			       const struct khsm_card *card, u8 *plain,
+			       struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (!card->escrow_len) {
+		NL_SET_ERR_MSG_MOD(extack, "this card's set was made without passphrase recovery");
+		return -EOPNOTSUPP;
+	}
+	err = khsm_acs_require(w, KHSM_TOKEN_PP_RECOVERY, extack);
+	if (err == -EACCES)
+		NL_SET_ERR_MSG_MOD(extack, "this card has a passphrase; replacing a lost one needs the passphrase-recovery ACS quorum");
+	if (err)
+		return err;
+	return khsm_card_open_escrow(card, w->secrets.card_secret, plain,
+				     card_plain_len(card));
+}
+
+static int repassphrase_open(const struct khsm_insert_req *req,
+			     struct khsm_world *w, const struct khsm_card *card,
+			     u8 *plain, struct netlink_ext_ack *extack)
+{
+	bool has_pp = le32_to_cpu(card->hdr.flags) & KHSM_CARD_F_PASSPHRASE;
+
+	if (has_pp && !req->pp_key && is_token_set(card->hdr.set_type))
+		return repassphrase_escrow(w, card, plain, extack);
+	return insert_passphrase(req, card, extack) ?:
+	       insert_open(req, w, card, plain, extack);
+}
+
+/*
  * A card sealed again under a new passphrase, given the old one. Opening
  * it is an attempt like any other, delay and lockout included, so this is
  * no way around them. The old card file keeps working: the caller replaces
@@ -447,8 +483,7 @@ int khsm_card_repassphrase(const struct khsm_insert_req *req,
 	      khsm_card_parse(req->image, req->len, &card, extack) ?:
 	      repassphrase_check(w, &card, spec, extack) ?:
 	      insert_identify(req, w, &card, extack) ?:
-	      insert_passphrase(req, &card, extack) ?:
-	      insert_open(req, w, &card, plain, extack);
+	      repassphrase_open(req, w, &card, plain, extack);
 	if (err)
 		goto out;
 	ctx = (struct khsm_card_ctx) {
@@ -459,6 +494,7 @@ int khsm_card_repassphrase(const struct khsm_insert_req *req,
 		.n = card.hdr.n,
 		.set_name = card.hdr.set_name,
 		.secret = card_set_secret(w, &card),
+		.escrow = card.escrow_len,
 	};
 	fresh = *spec;
 	strscpy(fresh.name, card.hdr.card_name, sizeof(fresh.name));

@@ -57,6 +57,7 @@ static int set_make_cards(struct khsm_world *w, const struct khsm_cardset_req *r
 		.n = req->n,
 		.set_name = req->name,
 		.secret = w->secrets.card_secret,
+		.escrow = req->flags & KHSM_SETF_PP_RECOVERY,
 	};
 	unsigned int i;
 	int err;

@@ -177,7 +177,8 @@ KHSM_API int khsm_card_parse(const void *buf, size_t len,
 	if (ret)
 		return ret;
 	memcpy(&h, buf, sizeof(h));	/* aligned, and only checked once */
-	total = (uint64_t)sizeof(h) + le32toh(h.body_len) + CARD_MAC_LEN;
+	total = (uint64_t)sizeof(h) + le32toh(h.body_len) +
+		le32toh(h.escrow_len) + CARD_MAC_LEN;
 	ret = check_total(&c, len, total, le32toh(h.body_len)) ?:
 	      check_card_fields(&c, &h);
 	if (ret)

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,16 +104,17 @@ static int protecting_set(struct maker *mk)
 
 static bool in_group(uint32_t gid)
 {
-	gid_t groups[NGROUPS_MAX];
-	int i, n;
+	gid_t *groups;
+	bool found = getegid() == gid;
+	int i, n = getgroups(0, NULL);
 
-	if (getegid() == gid)
-		return true;
-	n = getgroups(NGROUPS_MAX, groups);
-	for (i = 0; i < n; i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
+	groups = !found && n > 0 ? calloc((size_t)n, sizeof(*groups)) : NULL;
+	if (groups)
+		n = getgroups(n, groups);
+	for (i = 0; groups && i < n && !found; i++)
+		found = groups[i] == gid;
+	free(groups);
+	return found;
 }
 
 /* As the module decides: its loader's euid, or a group it is shared with. */

@@ -25,7 +25,7 @@ struct set_names {
 };
 
 /* A set without a readable record is shown by its id alone. */
-static void load_set_names(struct set_names *sn)
+static void load_set_names(const char *cmd, struct set_names *sn)
 {
 	struct khsm_cardset_record *r = malloc(sizeof(*r));
 	char **names = NULL, why[8];
@@ -33,7 +33,7 @@ static void load_set_names(struct set_names *sn)
 	mode_t mode;
 
 	memset(sn, 0, sizeof(*sn));
-	if (!r || list_set_names("key", &names, &n))
+	if (!r || list_set_names(cmd, &names, &n))
 		n = 0;
 	sn->v = n ? calloc(n, sizeof(*sn->v)) : NULL;
 	for (i = 0; sn->v && i < n; i++) {
@@ -354,7 +354,7 @@ int key_show_list(int argc, char *argv[])
 		return ret;
 	ret = list_key_files(cmd, &names, &n);
 	if (!ret) {
-		load_set_names(&sn);
+		load_set_names(cmd, &sn);
 		ret = list_keys(cmd, &r, names, n, &sn);
 	}
 	free(sn.v);
@@ -399,7 +399,7 @@ int key_show_info(int argc, char *argv[])
 	ret = read_key_blob(cmd, r.app, r.ident, &kb);
 	if (ret)
 		return ret;
-	load_set_names(&sn);
+	load_set_names(cmd, &sn);
 	if (r.json) {
 		json_key_info(&kb, &sn);
 		putchar('\n');

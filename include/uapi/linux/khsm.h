@@ -196,6 +196,10 @@ enum khsm_mech {
  *   Opening the card with the old passphrase is an attempt like any
  *   CARD_INSERT: the same errors, delays and lockout. A softcard keeps a
  *   passphrase (EINVAL). The old card file stays valid: replace it.
+ *   A lost passphrase: without PP_KEY, a card of a set made with
+ *   passphrase recovery is opened through its escrow copy, when the
+ *   passphrase-recovery ACS quorum is authorised (EACCES otherwise;
+ *   EOPNOTSUPP for a set without passphrase recovery).
  *
  * KHSM_CMD_CARD_REMOVE (role: operator)  request: KHSM_A_SLOT
  *   Only the connection that inserted a card removes it; closing the
@@ -829,12 +833,15 @@ enum khsm_key_attr {
  * cards), %KHSM_KEYSLOT_BIND under a key derived from a host binding key in
  * the kernel keyring.
  *
- * Card file (@hdr_len + @body_len + 32 bytes): &struct khsm_card_hdr,
+ * Card file (@hdr_len + @body_len + @escrow_len + 32 bytes): &struct
+ * khsm_card_hdr,
  * then nonce (12) || AES-256-GCM
  * ciphertext of the card's shares || tag (16), under a card key derived
  * from the world's card secret, the card's identity and, when it has one,
  * its passphrase's PBKDF2-HMAC-SHA256 output (@pp_salt, @pbkdf2_iter);
- * then an HMAC-SHA256 (32) over everything before it, under a key that does
+ * then, when @escrow_len is not 0, the same shares sealed the same way
+ * under an escrow key derived from the world's card secret and the card's
+ * identity alone; then an HMAC-SHA256 (32) over everything before it, under a key that does
  * not depend on the passphrase, so a damaged card is told apart from a
  * wrong passphrase. An ACS card holds one share of each &enum
  * khsm_acs_token.
@@ -974,7 +981,10 @@ enum khsm_set_type {
  * @pp_salt: PBKDF2 salt for the passphrase
  * @set_name: NUL-terminated
  * @card_name: NUL-terminated
- * @__reserved: zero
+ * @escrow_len: bytes of the escrow copy after the body (0: none); a set
+ *	made with passphrase recovery has one: the same shares sealed under a
+ *	key that does not depend on the passphrase, which the module opens
+ *	only with the passphrase-recovery ACS quorum
  */
 struct khsm_card_hdr {
 	__u8 magic[8];
@@ -993,7 +1003,7 @@ struct khsm_card_hdr {
 	__u8 pp_salt[KHSM_PP_SALT_LEN];
 	char set_name[KHSM_NAME_MAX];
 	char card_name[KHSM_NAME_MAX];
-	__le32 __reserved;
+	__le32 escrow_len;
 };
 
 #define KHSM_KEY_MAGIC		"KHSMKEY\0"
