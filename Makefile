@@ -52,6 +52,14 @@ unit: deps
 check: deps
 	@scripts/check $(KERNELS)
 
+# khsm-bench in the guest on KERNEL (6.1; 6.12 with KERNEL=6.12) under
+# TCG, once per CPU model; QUICK=1 for a short run. Results: build/bench/.
+bench: deps
+	@scripts/bench $(if $(QUICK),--quick) $(KERNEL)
+
+bench-build: userland
+	$(MAKE) -C tools/bench
+
 demo: deps userland
 	@scripts/build-module $(KERNEL) >/dev/null
 	@tools/vm-run --kernel $(KERNEL) -- tools/demo $(KERNEL)
@@ -70,9 +78,10 @@ clean:
 	-$(MAKE) -C Documentation/examples clean
 	-$(MAKE) -C selftests clean
 	-$(MAKE) -C selftests/unit clean
+	-$(MAKE) -C tools/bench clean
 	rm -rf $(BUILD)
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd \
 	      kmod/modules.order kmod/Module.symvers
 
 .PHONY: all userland module deps module-for kselftest-headers selftests unit \
-	check demo install clean
+	check bench bench-build demo install clean

@@ -311,6 +311,7 @@ static void print_table(void)
 
 static void write_csv(void)
 {
+	char label[256];
 	bool fresh;
 	FILE *f;
 
@@ -320,17 +321,25 @@ static void write_csv(void)
 		return;
 	}
 	fresh = ftell(f) == 0;
+	snprintf(label, sizeof(label), "%s", opt.label ? opt.label : "");
 	if (fresh)
 		fprintf(f, "label,kernel,cpu,workload,bytes,threads,backend,batch,"
 			"reps,ops_median,ops_min,ops_max,mb_s,us_per_op,ratio_to_khsm\n");
+	/* Fields stay free of commas: plain awk -F, reads the file. */
+	for (char *p = label; *p; p++)
+		if (*p == ',')
+			*p = ';';
+	for (char *p = cpu_model; *p; p++)
+		if (*p == ',')
+			*p = ';';
 	for (int i = 0; i < nresults; i++) {
 		const struct result *r = &results[i], *k;
 
 		if (!r->ok)
 			continue;
 		k = find(r->w, "khsm", r->threads);
-		fprintf(f, "\"%s\",%s,\"%s\",%s,%zu,%d,%s,%u,%d,%.1f,%.1f,%.1f,"
-			"%.3f,%.3f,", opt.label ? opt.label : "", uts.release,
+		fprintf(f, "%s,%s,%s,%s,%zu,%d,%s,%u,%d,%.1f,%.1f,%.1f,"
+			"%.3f,%.3f,", label, uts.release,
 			cpu_model, r->w->name, r->w->len, r->threads, r->b->name,
 			r->b->batch, opt.reps, r->med, r->min, r->max,
 			r->med * r->w->len / 1e6, 1e6 / r->med);
@@ -678,13 +687,12 @@ static void parse_args(int argc, char **argv)
 	if (optind != argc || opt.reps < 1 || opt.reps > 64 || opt.time <= 0)
 		usage();
 	if (opt.quick && !time_set)
-		opt.time = 0.06;
+		opt.time = 0.05;
 }
 
 int main(int argc, char **argv)
 {
 	struct bench_keys keys;
-	bool progress;
 	int ret = 0;
 
 	parse_args(argc, argv);
@@ -712,7 +720,6 @@ int main(int argc, char **argv)
 		ret = smoke();
 		goto out;
 	}
-	progress = isatty(2);
 	print_header(stdout);
 	for (size_t i = 0; i < NWORKLOADS; i++) {
 		const struct workload *w = &workloads[i];
@@ -731,14 +738,9 @@ int main(int argc, char **argv)
 				if (measure(w, backends[j], opt.threads[t], r))
 					ret = 1;
 				nresults++;
-				if (progress)
-					fprintf(stderr, "\r%-18s x%d %-10s %10.0f ops/s   ",
-					w->name, opt.threads[t], r->b->name, r->med);
 			}
 		}
 	}
-	if (progress)
-		fputs("\r\033[K", stderr);
 	print_table();
 	print_targets();
 	if (opt.csv)
