@@ -20,9 +20,10 @@
  * appended, so a client can tell what the running module understands.
  * 1: GET_INFO, INFO and RANDOM ioctls. 2: the world, the ACS, card sets,
  * softcards and tokens. 3: application keys (KEY_GENERATE, KEY_IMPORT) and
- * the LOAD, DESTROY, OP, OP_BATCH and PUBKEY ioctls.
+ * the LOAD, DESTROY, OP, OP_BATCH and PUBKEY ioctls. 4: the audit log
+ * (AUDIT_GET, AUDIT_ACK, AUDIT_CHECKPOINT, AUDIT_STATUS, the audit options).
  */
-#define KHSM_ABI_VERSION		3
+#define KHSM_ABI_VERSION		4
 
 /**
  * enum khsm_selftest_state - outcome of the known-answer tests run at load
@@ -268,6 +269,32 @@ enum khsm_mech {
  *
  * Multicast group %KHSM_MCGRP_AUDIT carries audit records; joining it needs
  * CAP_SYS_ADMIN.
+ *
+ * KHSM_CMD_AUDIT_GET (role: officer; a dump)
+ *   request:  [KHSM_A_AUDIT (SEQ)]           the first record wanted
+ *                                            (absent: the oldest kept)
+ *   reply:    one message per record: KHSM_A_AUDIT (RECORD, DIGEST)
+ *   Records still in the module's ring from SEQ on, in order. A record
+ *   older than the ring's oldest is gone: the dump starts at the oldest
+ *   and the caller sees the gap in the sequence numbers. The group's
+ *   messages have the same command and layout.
+ * KHSM_CMD_AUDIT_ACK (role: officer)
+ *   request:  KHSM_A_AUDIT (INSTANCE, SEQ)   every record up to SEQ is safe
+ *   ESTALE: INSTANCE is not the module's (it was reloaded); ERANGE: SEQ
+ *   was never issued. Acknowledging lets a forced-audit ring reuse them.
+ * KHSM_CMD_AUDIT_CHECKPOINT (role: operator)
+ *   reply:    KHSM_A_AUDIT (SEQ)             the checkpoint record made now
+ *   ENOKEY: no world is operational, so there is no key to sign with.
+ * KHSM_CMD_AUDIT_STATUS (role: khsm group)
+ *   reply:    KHSM_A_AUDIT (INSTANCE, FIRST, NEXT, ACKED, RING,
+ *             LAST_CHECKPOINT, LOST, [FORCED], [BLOCKED])
+ *
+ * Under forced audit (%KHSM_A_OPT_FORCED_AUDIT), once the records nobody
+ * has acknowledged fill the ring (less a reserve for what the module must
+ * record anyway: timeouts, clear, unload), every audited request fails
+ * with EBUSY and an extack message, and every /dev/khsm ioctl but INFO
+ * with EBUSY, until AUDIT_ACK makes room. AUDIT_*, queries, CLEAR,
+ * WORLD_UNLOAD, ACS_LOGOUT and CARD_REMOVE are never held back.
  */
 #define KHSM_GENL_NAME			"khsm"
 #define KHSM_GENL_VERSION		1
@@ -305,6 +332,11 @@ enum khsm_mech {
  *	card set or softcard (needs %KHSM_TOKEN_KEY_RECOVERY)
  * @KHSM_CMD_CARD_PASSPHRASE: a card file sealed again under a new
  *	passphrase, given the old one
+ * @KHSM_CMD_AUDIT_GET: dump the audit records kept from a sequence number
+ *	(also the command of the records multicast on %KHSM_MCGRP_AUDIT)
+ * @KHSM_CMD_AUDIT_ACK: acknowledge the records a consumer stored
+ * @KHSM_CMD_AUDIT_CHECKPOINT: make a signed checkpoint record now
+ * @KHSM_CMD_AUDIT_STATUS: the audit ring's state
  */
 enum khsm_cmd {
 	KHSM_CMD_UNSPEC,
@@ -327,6 +359,10 @@ enum khsm_cmd {
 	KHSM_CMD_KEY_IMPORT,
 	KHSM_CMD_KEY_RECOVER,
 	KHSM_CMD_CARD_PASSPHRASE,
+	KHSM_CMD_AUDIT_GET,
+	KHSM_CMD_AUDIT_ACK,
+	KHSM_CMD_AUDIT_CHECKPOINT,
+	KHSM_CMD_AUDIT_STATUS,
 
 	__KHSM_CMD_MAX,
 };
@@ -383,6 +419,7 @@ enum khsm_info_flags {
  *	besides the loading uid; the caller must be in it (or an officer).
  *	Only the card that completes the quorum's counts
  * @KHSM_A_KEY: nest of &enum khsm_key_attr
+ * @KHSM_A_AUDIT: nest of &enum khsm_audit_attr
  */
 enum khsm_attr {
 	KHSM_A_UNSPEC,
@@ -409,6 +446,7 @@ enum khsm_attr {
 	KHSM_A_TOKEN_ID,
 	KHSM_A_SHARE_GID,
 	KHSM_A_KEY,
+	KHSM_A_AUDIT,
 
 	__KHSM_A_MAX,
 };
@@ -502,6 +540,10 @@ enum khsm_info_attr {
  *	node's permissions [0]
  * @KHSM_A_OPT_NO_IMPORT: u8 0/1, refuse KEY_IMPORT: keys may only be
  *	generated inside the module [0]
+ * @KHSM_A_OPT_AUDIT_CHECKPOINT: u32, records between two signed audit
+ *	checkpoints (1..65535) [64]
+ * @KHSM_A_OPT_AUDIT_PER_OP: u8 0/1, one audit record per data-path
+ *	operation rather than per-key summaries [0]
  */
 enum khsm_opt_attr {
 	KHSM_A_OPT_UNSPEC,
@@ -526,6 +568,8 @@ enum khsm_opt_attr {
 	KHSM_A_OPT_OPERATOR_GID,
 	KHSM_A_OPT_USER_GID,
 	KHSM_A_OPT_NO_IMPORT,
+	KHSM_A_OPT_AUDIT_CHECKPOINT,
+	KHSM_A_OPT_AUDIT_PER_OP,
 
 	__KHSM_A_OPT_MAX,
 };
@@ -817,6 +861,48 @@ enum khsm_key_attr {
 };
 #define KHSM_A_KEY_MAX (__KHSM_A_KEY_MAX - 1)
 
+/**
+ * enum khsm_audit_attr - the audit log (%KHSM_A_AUDIT)
+ * @KHSM_A_AUDIT_UNSPEC: never used
+ * @KHSM_A_AUDIT_PAD: padding for u64
+ * @KHSM_A_AUDIT_RECORD: binary, one record's encoding (&struct
+ *	khsm_audit_hdr and its items), at most %KHSM_AUDIT_REC_MAX bytes
+ * @KHSM_A_AUDIT_DIGEST: binary, %KHSM_AUDIT_DIGEST_LEN bytes: the record's
+ *	chain digest
+ * @KHSM_A_AUDIT_SEQ: u64, a sequence number (AUDIT_GET: the first wanted;
+ *	AUDIT_ACK: the last acknowledged; AUDIT_CHECKPOINT: the checkpoint's)
+ * @KHSM_A_AUDIT_INSTANCE: binary, %KHSM_AUDIT_INSTANCE_LEN bytes: names the
+ *	module's life the sequence numbers belong to
+ * @KHSM_A_AUDIT_FIRST: u64, the oldest record the ring still holds
+ * @KHSM_A_AUDIT_NEXT: u64, the sequence number of the next record
+ * @KHSM_A_AUDIT_ACKED: u64, the last acknowledged (0: none)
+ * @KHSM_A_AUDIT_RING: u32, records the ring holds (module parameter)
+ * @KHSM_A_AUDIT_LAST_CHECKPOINT: u64, the last checkpoint's (0: none)
+ * @KHSM_A_AUDIT_LOST: u64, records dropped from the ring before any
+ *	consumer acknowledged them
+ * @KHSM_A_AUDIT_FORCED: flag, the world's policy asks for forced audit
+ * @KHSM_A_AUDIT_BLOCKED: flag, forced audit is refusing work now
+ */
+enum khsm_audit_attr {
+	KHSM_A_AUDIT_UNSPEC,
+	KHSM_A_AUDIT_PAD,
+	KHSM_A_AUDIT_RECORD,
+	KHSM_A_AUDIT_DIGEST,
+	KHSM_A_AUDIT_SEQ,
+	KHSM_A_AUDIT_INSTANCE,
+	KHSM_A_AUDIT_FIRST,
+	KHSM_A_AUDIT_NEXT,
+	KHSM_A_AUDIT_ACKED,
+	KHSM_A_AUDIT_RING,
+	KHSM_A_AUDIT_LAST_CHECKPOINT,
+	KHSM_A_AUDIT_LOST,
+	KHSM_A_AUDIT_FORCED,
+	KHSM_A_AUDIT_BLOCKED,
+
+	__KHSM_A_AUDIT_MAX,
+};
+#define KHSM_A_AUDIT_MAX (__KHSM_A_AUDIT_MAX - 1)
+
 /*
  * DOC: Files
  *
@@ -859,6 +945,7 @@ enum khsm_key_attr {
  * @kr_quorum: cards that authorise key recovery (0: disabled)
  * @pr_quorum: cards that authorise passphrase recovery (0: disabled)
  * @__reserved0: zero
+ * @audit_checkpoint: records between audit checkpoints (0: 64)
  * @flags: %KHSM_WORLD_F_*
  * @nso_timeout: seconds
  * @pp_min_len: passphrase minimum length
@@ -877,7 +964,8 @@ struct khsm_world_opts {
 	__u8 load_quorum;
 	__u8 kr_quorum;
 	__u8 pr_quorum;
-	__u8 __reserved0[3];
+	__u8 __reserved0[1];
+	__le16 audit_checkpoint;
 	__le32 flags;
 	__le32 nso_timeout;
 	__le32 pp_min_len;
@@ -895,6 +983,7 @@ struct khsm_world_opts {
 #define KHSM_WORLD_F_FORCED_AUDIT	(1U << 1)
 #define KHSM_WORLD_F_STRICT		(1U << 2)
 #define KHSM_WORLD_F_NO_IMPORT		(1U << 3)
+#define KHSM_WORLD_F_AUDIT_PER_OP	(1U << 4)
 
 /**
  * struct khsm_world_hdr - start of a world file
@@ -1308,5 +1397,305 @@ struct khsm_ioc_pubkey {
 	__aligned_u64 out_uptr;
 };
 #define KHSM_IOC_PUBKEY		_IO(KHSM_IOCTL_TYPE, KHSM_IOC_NR_PUBKEY)
+
+/*
+ * DOC: Audit records
+ *
+ * Every security-relevant event is one record. A record's encoding is
+ * &struct khsm_audit_hdr, then items up to @len: each item is a __le16
+ * tag (&enum khsm_audit_tag), a __le16 length and that many bytes, with no
+ * padding. Integers are little endian; strings are not NUL-terminated
+ * (their length is the item's). A reader skips tags it does not know;
+ * tags, events and causes are only ever appended. No record ever holds
+ * key material, passphrases or anything derived from them.
+ *
+ * Sequence numbers start at 1 when the module loads (the first record,
+ * %KHSM_AUDIT_MODULE_LOAD, is the instance's genesis) and are never
+ * reused or reset (CLEAR does not reset them) while it stays loaded;
+ * @instance, random, tells one module life from the next.
+ *
+ * Chain: D(0) = SHA-256("khsm audit genesis v1" || instance) and
+ * D(n) = SHA-256(D(n-1) || encoding(n)). D(n) travels with record n
+ * (%KHSM_A_AUDIT_DIGEST) and is stored after it in a log file.
+ *
+ * Checkpoint: a %KHSM_AUDIT_CHECKPOINT record, made every
+ * %KHSM_A_OPT_AUDIT_CHECKPOINT records, on AUDIT_CHECKPOINT, right after a
+ * world becomes operational and as its last record before it goes.
+ * Its last item is %KHSM_AUDIT_T_SIGNATURE, a DER ECDSA P-256 signature
+ * by the world's audit key (@world_id's %KHSM_A_AUDIT_PUBKEY) of the
+ * digest SHA-256("khsm audit checkpoint v1" || le64 seq || S), where S =
+ * SHA-256(D(seq-1) || the record without its signature item, @len
+ * counting only what precedes it). So each checkpoint vouches for every
+ * record before it and for itself; records after the last checkpoint
+ * are not vouched for yet. No checkpoint is made while no world is
+ * operational; the next one covers those records.
+ *
+ * The first record about a world is its %KHSM_AUDIT_WORLD_CREATE (or
+ * %KHSM_AUDIT_WORLD_LOAD after a reload), which carries the world's
+ * creation time, generation and audit public key; the checkpoint signed
+ * by that key follows it.
+ *
+ * Documentation/audit.md describes each event's items.
+ */
+#define KHSM_AUDIT_VERSION	1
+#define KHSM_AUDIT_DIGEST_LEN	32
+#define KHSM_AUDIT_INSTANCE_LEN	16
+#define KHSM_AUDIT_REC_MAX	512	/* the longest record the module makes */
+#define KHSM_AUDIT_CHECKPOINT_DEFAULT	64
+#define KHSM_AUDIT_GENESIS_LABEL	"khsm audit genesis v1"
+#define KHSM_AUDIT_CHECKPOINT_LABEL	"khsm audit checkpoint v1"
+
+/* struct khsm_audit_hdr @flags */
+#define KHSM_AUDIT_F_REFUSED	(1U << 0) /* refused by policy, ACL or role */
+#define KHSM_AUDIT_F_MODULE	(1U << 1) /* the module's own doing (timer) */
+#define KHSM_AUDIT_F_TRUNCATED	(1U << 2) /* items left out: no room */
+
+/**
+ * struct khsm_audit_hdr - start of every audit record
+ * @len: bytes of the record, this header included
+ * @version: %KHSM_AUDIT_VERSION
+ * @flags: %KHSM_AUDIT_F_*
+ * @event: &enum khsm_audit_event
+ * @hdr_len: sizeof(struct khsm_audit_hdr): where the items start
+ * @seq: sequence number, from 1
+ * @wall_ns: CLOCK_REALTIME, nanoseconds since the epoch
+ * @boot_ns: CLOCK_BOOTTIME, nanoseconds since boot
+ * @result: 0, or the errno (positive) the operation failed with
+ * @uid: the acting process's effective uid (initial user namespace);
+ *	0xffffffff for the module's own doing
+ * @loginuid: its audit login uid (0xffffffff: unset)
+ * @sessionid: its audit session id (0xffffffff: unset)
+ * @pid: its thread group id (initial pid namespace); 0: the module
+ * @__reserved: zero
+ * @comm: its command name, NUL-padded
+ * @instance: random at module load: names the chain
+ * @world_id: the world loaded (or loading) at the time; zero: none
+ */
+struct khsm_audit_hdr {
+	__le16 len;
+	__u8 version;
+	__u8 flags;
+	__le16 event;
+	__le16 hdr_len;
+	__le64 seq;
+	__le64 wall_ns;
+	__le64 boot_ns;
+	__le32 result;
+	__le32 uid;
+	__le32 loginuid;
+	__le32 sessionid;
+	__le32 pid;
+	__le32 __reserved;
+	char comm[16];
+	__u8 instance[KHSM_AUDIT_INSTANCE_LEN];
+	__u8 world_id[KHSM_WORLD_ID_LEN];
+};
+
+/**
+ * enum khsm_audit_event - what a record is about
+ * @KHSM_AUDIT_UNSPEC: never used
+ * @KHSM_AUDIT_MODULE_LOAD: the module loaded: the chain's first record
+ *	(VERSION, RING)
+ * @KHSM_AUDIT_MODULE_UNLOAD: the module is going
+ * @KHSM_AUDIT_SELFTEST: the known-answer tests' outcome (STATE, REASON)
+ * @KHSM_AUDIT_CHECKPOINT: signed checkpoint (FIRST, SIGNATURE last)
+ * @KHSM_AUDIT_WORLD_CREATE: WORLD_NEW (CREATED, GENERATION, PUBKEY,
+ *	ACS_SET_ID, OPTS, K, N)
+ * @KHSM_AUDIT_WORLD_LOAD: WORLD_LOAD (the same, and STATE)
+ * @KHSM_AUDIT_WORLD_UNLOAD: the world went (unload, failed ACS
+ *	replacement, module exit)
+ * @KHSM_AUDIT_CARD_INSERT: a card presented (SET_ID, SET_TYPE, SET_NAME,
+ *	CARD_INDEX, CARD_NAME, K, N, SLOT, [VERIFY_ONLY], [QUORUM],
+ *	[TOKEN_ID], [DELAY_MS], [REASON]); names are those the card claims
+ * @KHSM_AUDIT_CARD_REMOVE: a card taken out of its slot (SLOT)
+ * @KHSM_AUDIT_CARD_PASSPHRASE: a card's passphrase changed (as INSERT)
+ * @KHSM_AUDIT_TOKEN_LOAD: a card set's token loaded (TOKEN_ID, SET_ID,
+ *	SET_TYPE, SET_NAME, OWNER_UID, [SHARE_GID], [TIMEOUT])
+ * @KHSM_AUDIT_TOKEN_UNLOAD: a token went (TOKEN_ID, SET_ID, SET_NAME,
+ *	CAUSE)
+ * @KHSM_AUDIT_ACS_AUTHORISE: an ACS quorum authorised a token (ACS_TOKEN,
+ *	TIMEOUT)
+ * @KHSM_AUDIT_ACS_EXPIRE: ACS authorisations ended by the NSO timeout
+ *	(ACS_TOKEN)
+ * @KHSM_AUDIT_ACS_LOGOUT: ACS authorisations ended on request or by
+ *	CLEAR (ACS_TOKEN)
+ * @KHSM_AUDIT_ACS_REPLACE: ACS_REPLACE (ACS_SET_ID, GENERATION, K, N)
+ * @KHSM_AUDIT_WORLD_BIND: WORLD_BIND (GENERATION)
+ * @KHSM_AUDIT_POLICY_SET: POLICY_SET (GENERATION, OPTS: the new policy)
+ * @KHSM_AUDIT_CARDSET_CREATE: CARDSET_CREATE (SET_ID, SET_TYPE,
+ *	SET_NAME, K, N, [TIMEOUT])
+ * @KHSM_AUDIT_KEY_GENERATE: KEY_GENERATE (KEY_HASH, KEY_TYPE, PROTECTION,
+ *	[SET_ID], APP, IDENT, ACL_OPS, ACL_MECHS, RECOVERY)
+ * @KHSM_AUDIT_KEY_IMPORT: KEY_IMPORT (as GENERATE)
+ * @KHSM_AUDIT_KEY_RECOVER: KEY_RECOVER (as GENERATE; SET_ID the new set)
+ * @KHSM_AUDIT_KEY_LOAD: KHSM_IOC_LOAD (KEY_HASH, [SET_ID], APP, IDENT,
+ *	[TOKEN_ID]); on failure the names the blob claims
+ * @KHSM_AUDIT_KEY_DESTROY: KHSM_IOC_DESTROY (KEY_HASH)
+ * @KHSM_AUDIT_KEY_USAGE: one key's operations since its last summary
+ *	(KEY_HASH, USES, FAILS, PERIOD_NS)
+ * @KHSM_AUDIT_KEY_OP: one data-path operation (KEY_HASH, OP, MECH): each
+ *	refused one, and every one under %KHSM_A_OPT_AUDIT_PER_OP
+ * @KHSM_AUDIT_REFUSED: a request refused before it ran (CMD, REASON):
+ *	its role, the module's state or forced audit
+ * @KHSM_AUDIT_CLEAR: CLEAR
+ * @KHSM_AUDIT_SUPPRESSED: refusals not recorded one by one because they
+ *	came too fast (COUNT)
+ */
+enum khsm_audit_event {
+	KHSM_AUDIT_UNSPEC,
+	KHSM_AUDIT_MODULE_LOAD,
+	KHSM_AUDIT_MODULE_UNLOAD,
+	KHSM_AUDIT_SELFTEST,
+	KHSM_AUDIT_CHECKPOINT,
+	KHSM_AUDIT_WORLD_CREATE,
+	KHSM_AUDIT_WORLD_LOAD,
+	KHSM_AUDIT_WORLD_UNLOAD,
+	KHSM_AUDIT_CARD_INSERT,
+	KHSM_AUDIT_CARD_REMOVE,
+	KHSM_AUDIT_CARD_PASSPHRASE,
+	KHSM_AUDIT_TOKEN_LOAD,
+	KHSM_AUDIT_TOKEN_UNLOAD,
+	KHSM_AUDIT_ACS_AUTHORISE,
+	KHSM_AUDIT_ACS_EXPIRE,
+	KHSM_AUDIT_ACS_LOGOUT,
+	KHSM_AUDIT_ACS_REPLACE,
+	KHSM_AUDIT_WORLD_BIND,
+	KHSM_AUDIT_POLICY_SET,
+	KHSM_AUDIT_CARDSET_CREATE,
+	KHSM_AUDIT_KEY_GENERATE,
+	KHSM_AUDIT_KEY_IMPORT,
+	KHSM_AUDIT_KEY_RECOVER,
+	KHSM_AUDIT_KEY_LOAD,
+	KHSM_AUDIT_KEY_DESTROY,
+	KHSM_AUDIT_KEY_USAGE,
+	KHSM_AUDIT_KEY_OP,
+	KHSM_AUDIT_REFUSED,
+	KHSM_AUDIT_CLEAR,
+	KHSM_AUDIT_SUPPRESSED,
+
+	__KHSM_AUDIT_EVENT_MAX,
+};
+#define KHSM_AUDIT_EVENT_MAX (__KHSM_AUDIT_EVENT_MAX - 1)
+
+/**
+ * enum khsm_audit_tag - items of a record (type and length in brackets)
+ * @KHSM_AUDIT_T_UNSPEC: never used
+ * @KHSM_AUDIT_T_REASON: string, why it was refused (the extack text)
+ * @KHSM_AUDIT_T_CMD: u8, the generic netlink command (&enum khsm_cmd)
+ * @KHSM_AUDIT_T_VERSION: string, the module's version
+ * @KHSM_AUDIT_T_RING: u32, records the ring holds
+ * @KHSM_AUDIT_T_STATE: u32, &enum khsm_selftest_state (SELFTEST) or
+ *	&enum khsm_world_state (WORLD_LOAD)
+ * @KHSM_AUDIT_T_SIGNATURE: DER ECDSA signature; a checkpoint's last item
+ * @KHSM_AUDIT_T_FIRST: u64, the first record a checkpoint is the first to
+ *	vouch for
+ * @KHSM_AUDIT_T_CREATED: u64, world creation, seconds since the epoch
+ * @KHSM_AUDIT_T_GENERATION: u32, the world file's generation
+ * @KHSM_AUDIT_T_PUBKEY: the world's audit public key (65, uncompressed)
+ * @KHSM_AUDIT_T_ACS_SET_ID: the ACS's set id (16)
+ * @KHSM_AUDIT_T_OPTS: &struct khsm_world_opts, as in the world file
+ * @KHSM_AUDIT_T_SET_ID: a card set's id (16)
+ * @KHSM_AUDIT_T_SET_TYPE: u8, &enum khsm_set_type
+ * @KHSM_AUDIT_T_SET_NAME: string
+ * @KHSM_AUDIT_T_CARD_INDEX: u8
+ * @KHSM_AUDIT_T_CARD_NAME: string
+ * @KHSM_AUDIT_T_K: u8, a quorum
+ * @KHSM_AUDIT_T_N: u8, cards in a set
+ * @KHSM_AUDIT_T_SLOT: u8
+ * @KHSM_AUDIT_T_VERIFY_ONLY: u8 1, the card was checked and forgotten
+ * @KHSM_AUDIT_T_QUORUM: u32, CARD_INSERT: mask of (1 << &enum
+ *	khsm_acs_token) this connection's ACS cards have now met
+ * @KHSM_AUDIT_T_TOKEN_ID: u64, a logical token
+ * @KHSM_AUDIT_T_DELAY_MS: u32, the retry delay now in force for the card
+ * @KHSM_AUDIT_T_CAUSE: u8, &enum khsm_audit_cause
+ * @KHSM_AUDIT_T_ACS_TOKEN: u32, mask of (1 << &enum khsm_acs_token)
+ * @KHSM_AUDIT_T_TIMEOUT: u32, seconds (NSO timeout, token timeout)
+ * @KHSM_AUDIT_T_OWNER_UID: u32, the uid a token belongs to
+ * @KHSM_AUDIT_T_SHARE_GID: u32, the group a token is shared with
+ * @KHSM_AUDIT_T_KEY_HASH: the key's hash (32): names a key
+ * @KHSM_AUDIT_T_KEY_TYPE: u32, &enum khsm_key_type
+ * @KHSM_AUDIT_T_PROTECTION: u8, &enum khsm_protection
+ * @KHSM_AUDIT_T_APP: string
+ * @KHSM_AUDIT_T_IDENT: string
+ * @KHSM_AUDIT_T_ACL_OPS: u32, the ACL's operations
+ * @KHSM_AUDIT_T_ACL_MECHS: u32, the ACL's mechanisms
+ * @KHSM_AUDIT_T_RECOVERY: u8 0/1, a recovery copy was sealed
+ * @KHSM_AUDIT_T_OP: u32, &enum khsm_op
+ * @KHSM_AUDIT_T_MECH: u32, &enum khsm_mech
+ * @KHSM_AUDIT_T_USES: __le64 per &enum khsm_op: operations that succeeded
+ * @KHSM_AUDIT_T_FAILS: __le64 per &enum khsm_op: operations that failed
+ *	(bad input, wrong tag or signature) without being refused
+ * @KHSM_AUDIT_T_PERIOD_NS: u64, CLOCK_BOOTTIME nanoseconds a summary
+ *	covers
+ * @KHSM_AUDIT_T_COUNT: u64
+ */
+enum khsm_audit_tag {
+	KHSM_AUDIT_T_UNSPEC,
+	KHSM_AUDIT_T_REASON,
+	KHSM_AUDIT_T_CMD,
+	KHSM_AUDIT_T_VERSION,
+	KHSM_AUDIT_T_RING,
+	KHSM_AUDIT_T_STATE,
+	KHSM_AUDIT_T_SIGNATURE,
+	KHSM_AUDIT_T_FIRST,
+	KHSM_AUDIT_T_CREATED,
+	KHSM_AUDIT_T_GENERATION,
+	KHSM_AUDIT_T_PUBKEY,
+	KHSM_AUDIT_T_ACS_SET_ID,
+	KHSM_AUDIT_T_OPTS,
+	KHSM_AUDIT_T_SET_ID,
+	KHSM_AUDIT_T_SET_TYPE,
+	KHSM_AUDIT_T_SET_NAME,
+	KHSM_AUDIT_T_CARD_INDEX,
+	KHSM_AUDIT_T_CARD_NAME,
+	KHSM_AUDIT_T_K,
+	KHSM_AUDIT_T_N,
+	KHSM_AUDIT_T_SLOT,
+	KHSM_AUDIT_T_VERIFY_ONLY,
+	KHSM_AUDIT_T_QUORUM,
+	KHSM_AUDIT_T_TOKEN_ID,
+	KHSM_AUDIT_T_DELAY_MS,
+	KHSM_AUDIT_T_CAUSE,
+	KHSM_AUDIT_T_ACS_TOKEN,
+	KHSM_AUDIT_T_TIMEOUT,
+	KHSM_AUDIT_T_OWNER_UID,
+	KHSM_AUDIT_T_SHARE_GID,
+	KHSM_AUDIT_T_KEY_HASH,
+	KHSM_AUDIT_T_KEY_TYPE,
+	KHSM_AUDIT_T_PROTECTION,
+	KHSM_AUDIT_T_APP,
+	KHSM_AUDIT_T_IDENT,
+	KHSM_AUDIT_T_ACL_OPS,
+	KHSM_AUDIT_T_ACL_MECHS,
+	KHSM_AUDIT_T_RECOVERY,
+	KHSM_AUDIT_T_OP,
+	KHSM_AUDIT_T_MECH,
+	KHSM_AUDIT_T_USES,
+	KHSM_AUDIT_T_FAILS,
+	KHSM_AUDIT_T_PERIOD_NS,
+	KHSM_AUDIT_T_COUNT,
+
+	__KHSM_AUDIT_T_MAX,
+};
+#define KHSM_AUDIT_T_MAX (__KHSM_AUDIT_T_MAX - 1)
+
+/**
+ * enum khsm_audit_cause - why a token went (%KHSM_AUDIT_T_CAUSE)
+ * @KHSM_AUDIT_CAUSE_UNSPEC: never used
+ * @KHSM_AUDIT_CAUSE_REQUEST: TOKEN_UNLOAD
+ * @KHSM_AUDIT_CAUSE_CARD_REMOVED: the last card of a non-persistent token
+ *	left its slot
+ * @KHSM_AUDIT_CAUSE_CLOSED: the loading connection closed
+ * @KHSM_AUDIT_CAUSE_TIMEOUT: the set's timeout passed
+ * @KHSM_AUDIT_CAUSE_CLEAR: CLEAR, or the world went
+ */
+enum khsm_audit_cause {
+	KHSM_AUDIT_CAUSE_UNSPEC,
+	KHSM_AUDIT_CAUSE_REQUEST,
+	KHSM_AUDIT_CAUSE_CARD_REMOVED,
+	KHSM_AUDIT_CAUSE_CLOSED,
+	KHSM_AUDIT_CAUSE_TIMEOUT,
+	KHSM_AUDIT_CAUSE_CLEAR,
+};
 
 #endif /* _UAPI_LINUX_KHSM_H */
