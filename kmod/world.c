@@ -8,8 +8,6 @@
  * load-world token, a binding key). Rewriting the file for a policy change
  * only reseals the body; replacing the ACS rotates the wfk too.
  */
-#include <crypto/ecdh.h>
-#include <crypto/internal/ecc.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -17,6 +15,8 @@
 #include <net/netlink.h>
 
 #include "acs.h"
+#include "audit.h"
+#include "ec.h"
 #include "khsm.h"
 #include "slots.h"
 #include "tokens.h"
@@ -50,6 +50,7 @@ static void world_publish(void)
 		khsm_priv_set_policy(w->opts.operator_gid, w->opts.user_gid);
 	else
 		khsm_priv_set_policy(0, 0);
+	khsm_audit_world_changed(w);
 }
 
 static void world_free(struct khsm_world *w)
@@ -67,32 +68,15 @@ void khsm_made_free(struct khsm_made *made)
 	memset(made, 0, sizeof(*made));
 }
 
-/* The audit signing key pair: a P-256 scalar and its uncompressed point. */
+/*
+ * The audit signing key pair: a P-256 scalar and its uncompressed point,
+ * through ec.c, which knows how each kernel's ecc.ko wants its scalars
+ * (the audit log's checkpoints are verified against this point).
+ */
 static int make_audit_key(struct khsm_world *w)
 {
-	const unsigned int nd = ECC_CURVE_NIST_P256_DIGITS;
-	u64 priv[ECC_CURVE_NIST_P256_DIGITS];
-	u64 pub[2 * ECC_CURVE_NIST_P256_DIGITS];
-	u64 be[ECC_CURVE_NIST_P256_DIGITS];
-	u8 *point = w->hdr.audit_pubkey;
-	int err;
-
-	err = ecc_gen_privkey(ECC_CURVE_NIST_P256, nd, priv) ?:
-	      ecc_make_pub_key(ECC_CURVE_NIST_P256, nd, priv, pub);
-	if (err)
-		goto out;
-	/* ecc_swap_digits() turns native digits into big-endian bytes and back */
-	ecc_swap_digits(priv, be, nd);
-	memcpy(w->secrets.audit_priv, be, sizeof(be));
-	point[0] = 0x04;
-	ecc_swap_digits(pub, be, nd);
-	memcpy(point + 1, be, sizeof(be));
-	ecc_swap_digits(pub + nd, be, nd);
-	memcpy(point + 1 + sizeof(be), be, sizeof(be));
-out:
-	memzero_explicit(priv, sizeof(priv));
-	memzero_explicit(be, sizeof(be));
-	return err;
+	return khsm_ec_generate(KHSM_KEY_EC_P256, w->secrets.audit_priv,
+				w->hdr.audit_pubkey);
 }
 
 static void keyslot_aad(const struct khsm_world *w, u8 type,
@@ -393,6 +377,7 @@ void khsm_world_session_closed(u32 portid)
 	    khsm_world->loading_portid == portid) {
 		world_free(khsm_world);
 		khsm_world = NULL;
+		khsm_audit_world_changed(NULL);
 	}
 }
 
