@@ -14,6 +14,7 @@
 #include <net/netlink.h>
 
 #include "acs.h"
+#include "audit.h"
 #include "cards.h"
 #include "shamir.h"
 
@@ -158,6 +159,7 @@ static void acs_authorise(struct khsm_world *w, int t)
 	w->auth_mask |= 1U << t;
 	w->auth_expires = ktime_get_boottime_ns() +
 			  (u64)w->opts.nso_timeout * NSEC_PER_SEC;
+	khsm_audit_acs(KHSM_AUDIT_ACS_AUTHORISE, 1U << t, w->opts.nso_timeout);
 }
 
 static int acs_use_token(struct khsm_world *w, struct khsm_collect *c, int t,
@@ -248,8 +250,10 @@ void khsm_acs_progress(const struct khsm_world *w,
 
 static void acs_expire(struct khsm_world *w)
 {
-	if (w->auth_mask && ktime_get_boottime_ns() >= w->auth_expires)
+	if (w->auth_mask && ktime_get_boottime_ns() >= w->auth_expires) {
+		khsm_audit_acs(KHSM_AUDIT_ACS_EXPIRE, w->auth_mask, 0);
 		w->auth_mask = 0;
+	}
 }
 
 int khsm_acs_require(struct khsm_world *w, enum khsm_acs_token token,
@@ -278,6 +282,7 @@ int khsm_acs_require(struct khsm_world *w, enum khsm_acs_token token,
 
 void khsm_acs_logout(struct khsm_world *w)
 {
+	khsm_audit_acs(KHSM_AUDIT_ACS_LOGOUT, w->auth_mask, 0);
 	w->auth_mask = 0;
 	w->auth_expires = 0;
 }

@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "audit.h"
 #include "kcrypto.h"
 #include "keys.h"
 #include "khsm.h"
@@ -95,6 +96,7 @@ static int ioc_load(struct khsm_file *f, void *arg, void __user *uarg,
 	if (IS_ERR(blob))
 		return PTR_ERR(blob);
 	err = khsm_key_open(blob, l->blob_len, l->token_id, &k);
+	khsm_audit_key_load(blob, l->blob_len, l->token_id, err);
 	kfree(blob);
 	if (err)
 		return err;
@@ -120,6 +122,7 @@ static int ioc_destroy(struct khsm_file *f, void *arg, void __user *uarg,
 
 	if (d->flags)
 		return -EINVAL;
+	khsm_audit_key_destroy(f, d->handle);
 	return khsm_handle_destroy(f, d->handle);
 }
 
@@ -206,6 +209,7 @@ static int ioc_pubkey(struct khsm_file *f, void *arg, void __user *uarg,
 		err = -EINVAL;
 	else if (p->out_len < k->pub_len)
 		err = -EMSGSIZE;
+	khsm_audit_key_op(k, KHSM_OP_EXPORT_PUBLIC, 0, err);
 	/*
 	 * Key objects have no usercopy window, public half included: the
 	 * point leaves through a copy, so a stray copy of a secret cannot.
@@ -284,6 +288,8 @@ static long khsm_fops_ioctl(struct file *filp, unsigned int cmd,
 
 	if (op->needs_operational && khsm_check_operational(NULL))
 		return -EIO;
+	if (op->needs_operational && khsm_audit_admit_data())
+		return -EBUSY;
 	return op->execute(filp->private_data, &buf, uarg, usize);
 }
 

@@ -22,6 +22,7 @@
 #include <net/netlink.h>
 
 #include "acs.h"
+#include "audit.h"
 #include "ec.h"
 #include "keys.h"
 #include "khsm.h"
@@ -525,6 +526,7 @@ int khsm_key_create(const struct khsm_key_req *req, struct khsm_blob *blob,
 	if (!err)
 		memcpy(key_hash, h->key_hash, KHSM_KEY_HASH_LEN);
 out_unlock:
+	khsm_audit_key_create(req, h, err, extack);
 	mutex_unlock(&khsm_ctl_lock);
 	if (t)
 		khsm_token_put(t);
@@ -740,6 +742,7 @@ int khsm_key_recover(const u8 *blob, size_t len, u64 token_id,
 	if (!err)
 		memcpy(key_hash, h->key_hash, KHSM_KEY_HASH_LEN);
 out_unlock:
+	khsm_audit_key_recover(blob, len, h, err, extack);
 	mutex_unlock(&khsm_ctl_lock);
 	if (t)
 		khsm_token_put(t);

@@ -6,6 +6,7 @@
 #include <linux/init.h>
 #include <linux/module.h>
 
+#include "audit.h"
 #include "keys.h"
 #include "khsm.h"
 #include "retry.h"
@@ -17,6 +18,10 @@ static int __init khsm_init(void)
 {
 	int err;
 
+	/* The audit log first: the self-tests' outcome is its second record. */
+	err = khsm_audit_init();
+	if (err)
+		return err;
 	/*
 	 * Self-tests first: their outcome must be settled before the device
 	 * and the family let anyone in. A failure does not fail init; it
@@ -42,6 +47,7 @@ static int __init khsm_init(void)
 	err = khsm_netlink_init();
 	if (err)
 		goto err_chardev;
+	khsm_audit_start();
 
 	pr_info("khsm %s loaded (ABI %u)%s\n", KHSM_VERSION, KHSM_ABI_VERSION,
 		khsm_selftest_state() == KHSM_SELFTEST_PASSED ?
@@ -59,11 +65,13 @@ err_tokens:
 err_retry:
 	khsm_retry_uninit();
 err_out:
+	khsm_audit_uninit();
 	return err;
 }
 
 static void __exit khsm_exit(void)
 {
+	khsm_audit_stop();
 	khsm_netlink_uninit();
 	khsm_chardev_uninit();
 	/* Every file is closed: no key object is left in the cache. */
@@ -76,6 +84,7 @@ static void __exit khsm_exit(void)
 	khsm_slots_uninit();
 	khsm_tokens_uninit();
 	khsm_retry_uninit();
+	khsm_audit_uninit();
 }
 
 module_init(khsm_init);

@@ -12,6 +12,7 @@
 #include <net/genetlink.h>
 
 #include "acs.h"
+#include "audit.h"
 #include "keys.h"
 #include "khsm.h"
 #include "slots.h"
@@ -156,10 +157,14 @@ static int khsm_nl_pre_doit(const khsm_genl_op_t *ops, struct sk_buff *skb,
 
 	err = khsm_check_nl_role(skb, role, info->extack);
 	if (err)
+		return khsm_audit_refused(ops->cmd, err, info->extack);
+	err = khsm_audit_admit(ops->cmd, info->extack);
+	if (err)
 		return err;
 	if (ops->internal_flags & KHSM_NL_ANY_STATE)
 		return 0;
-	return khsm_check_operational(info->extack);
+	return khsm_audit_refused(ops->cmd, khsm_check_operational(info->extack),
+				  info->extack);
 }
 
 /* A reply with room for @payload bytes of attributes, or NULL. */
@@ -502,6 +507,7 @@ static int khsm_nl_world_new(struct sk_buff *skb, struct genl_info *info)
 		memcpy(world_id, w->hdr.world_id, sizeof(world_id));
 		memcpy(pubkey, w->hdr.audit_pubkey, sizeof(pubkey));
 	}
+	khsm_audit_world_cmd(KHSM_AUDIT_WORLD_CREATE, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
 	if (!err)
 		err = reply_made(info, KHSM_CMD_WORLD_NEW, made, specs, &warn,
@@ -537,6 +543,7 @@ static int khsm_nl_world_load(struct sk_buff *skb, struct genl_info *info)
 		memcpy(world_id, w->hdr.world_id, sizeof(world_id));
 		state = w->state;
 	}
+	khsm_audit_world_cmd(KHSM_AUDIT_WORLD_LOAD, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
 	if (err)
 		return err;
@@ -564,6 +571,7 @@ static int khsm_nl_world_unload(struct sk_buff *skb, struct genl_info *info)
 	mutex_unlock(&khsm_ctl_lock);
 	if (err)
 		NL_SET_ERR_MSG_MOD(info->extack, "no world is loaded");
+	khsm_audit_world_cmd(KHSM_AUDIT_WORLD_UNLOAD, err, info->extack);
 	return err;
 }
 
@@ -573,6 +581,7 @@ static int khsm_nl_clear(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&khsm_ctl_lock);
 	w = khsm_world_get_locked();
+	khsm_audit_world_cmd(KHSM_AUDIT_CLEAR, 0, NULL);
 	if (w && w->state == KHSM_WORLD_OPERATIONAL) {
 		khsm_acs_logout(w);
 		khsm_slots_clear_all();
@@ -824,6 +833,8 @@ static int khsm_nl_card_remove(struct sk_buff *skb, struct genl_info *info)
 	err = khsm_card_remove(info->snd_portid,
 			       nla_get_u8(info->attrs[KHSM_A_SLOT]),
 			       info->extack);
+	khsm_audit_card_remove(nla_get_u8(info->attrs[KHSM_A_SLOT]), err,
+			       info->extack);
 	mutex_unlock(&khsm_ctl_lock);
 	return err;
 }
@@ -906,6 +917,7 @@ static int khsm_nl_acs_replace(struct sk_buff *skb, struct genl_info *info)
 		memcpy(pubkey, w->hdr.audit_pubkey, sizeof(pubkey));
 	}
 out_unlock:
+	khsm_audit_world_cmd(KHSM_AUDIT_ACS_REPLACE, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
 	if (!err)
 		err = reply_made(info, KHSM_CMD_ACS_REPLACE, made, specs, &warn,
@@ -935,6 +947,7 @@ static int khsm_nl_world_bind(struct sk_buff *skb, struct genl_info *info)
 	err = PTR_ERR_OR_ZERO(w);
 	if (!err)
 		err = khsm_world_bind(bindp, &file, info->extack);
+	khsm_audit_world_cmd(KHSM_AUDIT_WORLD_BIND, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
 	if (!err)
 		err = reply_world_file(info, KHSM_CMD_WORLD_BIND, &file, NULL);
@@ -962,6 +975,7 @@ static int khsm_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 				      info->extack) ?:
 		      khsm_world_set_policy(&opts, &file);
 	}
+	khsm_audit_world_cmd(KHSM_AUDIT_POLICY_SET, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
 	if (!err)
 		err = reply_world_file(info, KHSM_CMD_POLICY_SET, &file, &warn);
@@ -1095,6 +1109,7 @@ static int khsm_nl_cardset_create(struct sk_buff *skb, struct genl_info *info)
 		      check_softcard_pp(&req, specs, info->extack) ?:
 		      khsm_cardset_create(w, &req, specs, set_id, made,
 					  info->extack);
+	khsm_audit_cardset(err ? NULL : &req, set_id, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
 	if (err)
 		goto out;
@@ -1145,7 +1160,7 @@ static int khsm_nl_token_unload(struct sk_buff *skb, struct genl_info *info)
 				   netlink_capable(skb, CAP_SYS_ADMIN),
 				   info->extack);
 	mutex_unlock(&khsm_ctl_lock);
-	return err;
+	return khsm_audit_refused(KHSM_CMD_TOKEN_UNLOAD, err, info->extack);
 }
 
 /* --- KEY_GENERATE, KEY_IMPORT --- */
@@ -1335,6 +1350,20 @@ static const struct genl_ops khsm_genl_ops[] = {
 		khsm_key_recover_policy, KHSM_ROLE_OFFICER),
 	KHSM_OP(KHSM_CMD_CARD_PASSPHRASE, khsm_nl_card_passphrase,
 		khsm_card_pp_policy, KHSM_ROLE_OPERATOR),
+	{
+		.cmd		= KHSM_CMD_AUDIT_GET,
+		.start		= khsm_audit_nl_get_start,
+		.dumpit		= khsm_audit_nl_get_dump,
+		.policy		= khsm_audit_policy,
+		.maxattr	= KHSM_A_MAX,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	KHSM_OP(KHSM_CMD_AUDIT_ACK, khsm_audit_nl_ack, khsm_audit_policy,
+		KHSM_ROLE_OFFICER | KHSM_NL_ANY_STATE),
+	KHSM_OP_NOATTR(KHSM_CMD_AUDIT_CHECKPOINT, khsm_audit_nl_checkpoint,
+		       KHSM_ROLE_OFFICER),
+	KHSM_OP_NOATTR(KHSM_CMD_AUDIT_STATUS, khsm_audit_nl_status,
+		       KHSM_ROLE_QUERY | KHSM_NL_ANY_STATE),
 };
 
 static const struct genl_multicast_group khsm_genl_mcgrps[] = {
@@ -1355,6 +1384,12 @@ static struct genl_family khsm_genl_family __ro_after_init = {
 	.mcgrps		= khsm_genl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(khsm_genl_mcgrps),
 };
+
+/* audit.c multicasts its records on the family's one group. */
+const struct genl_family *khsm_nl_family(void)
+{
+	return &khsm_genl_family;
+}
 
 int __init khsm_netlink_init(void)
 {

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "audit.h"
 #include "ec.h"
 #include "keys.h"
 #include "tokens.h"
@@ -522,12 +523,14 @@ int khsm_ioc_key_op(struct khsm_file *f, struct khsm_ioc_op *op)
 	k = khsm_handle_get(f, op->handle);
 	if (!k) {
 		err = -ENOENT;
+		khsm_audit_key_op(NULL, op->op, op->mech, err);
 		goto out;
 	}
 	err = khsm_acl_check(k, op->op, op->mech) ?:
 	      op_check(k, op) ?:
 	      khsm_acl_count_use(k) ?:
 	      op_run(f, k, op);
+	khsm_audit_key_op(k, op->op, op->mech, err);
 	khsm_key_put(k);
 out:
 	op->out_status = err;

@@ -24,6 +24,9 @@ static struct netlink_range_validation retry_range = {
 static struct netlink_range_validation pbkdf2_range = {
 	.min = 1000, .max = 10000000,
 };
+static struct netlink_range_validation audit_cp_range = {
+	.min = 1, .max = 65535,
+};
 
 const struct nla_policy khsm_opts_policy[KHSM_A_OPT_MAX + 1] = {
 	[KHSM_A_OPT_ACS_K]		= NLA_POLICY_RANGE(NLA_U8, 1, KHSM_MAX_CARDS),
@@ -47,6 +50,8 @@ const struct nla_policy khsm_opts_policy[KHSM_A_OPT_MAX + 1] = {
 	[KHSM_A_OPT_OPERATOR_GID]	= { .type = NLA_U32 },
 	[KHSM_A_OPT_USER_GID]		= { .type = NLA_U32 },
 	[KHSM_A_OPT_NO_IMPORT]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[KHSM_A_OPT_AUDIT_CHECKPOINT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &audit_cp_range),
+	[KHSM_A_OPT_AUDIT_PER_OP]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 void khsm_opts_defaults(struct khsm_opts *o)
@@ -63,6 +68,7 @@ void khsm_opts_defaults(struct khsm_opts *o)
 	o->pbkdf2_iter = 200000;
 	o->protections = KHSM_PROTECT__ALL;
 	o->mechanisms = KHSM_MECH__ALL;
+	o->audit_checkpoint = KHSM_AUDIT_CHECKPOINT_DEFAULT;
 }
 
 static void set_flag(struct khsm_opts *o, struct nlattr **tb, int attr,
@@ -103,6 +109,9 @@ static void parse_policy(struct khsm_opts *o, struct nlattr **tb)
 	set_flag(o, tb, KHSM_A_OPT_FORCED_AUDIT, KHSM_WORLD_F_FORCED_AUDIT);
 	set_flag(o, tb, KHSM_A_OPT_STRICT, KHSM_WORLD_F_STRICT);
 	set_flag(o, tb, KHSM_A_OPT_NO_IMPORT, KHSM_WORLD_F_NO_IMPORT);
+	set_flag(o, tb, KHSM_A_OPT_AUDIT_PER_OP, KHSM_WORLD_F_AUDIT_PER_OP);
+	if (tb[KHSM_A_OPT_AUDIT_CHECKPOINT])
+		o->audit_checkpoint = nla_get_u32(tb[KHSM_A_OPT_AUDIT_CHECKPOINT]);
 }
 
 /*
@@ -277,6 +286,7 @@ void khsm_opts_to_disk(const struct khsm_opts *o, struct khsm_world_opts *d)
 	d->mechanisms = cpu_to_le32(o->mechanisms);
 	d->operator_gid = cpu_to_le32(o->operator_gid);
 	d->user_gid = cpu_to_le32(o->user_gid);
+	d->audit_checkpoint = cpu_to_le16(o->audit_checkpoint);
 }
 
 int khsm_opts_from_disk(const struct khsm_world_opts *d, struct khsm_opts *o)
@@ -299,6 +309,8 @@ int khsm_opts_from_disk(const struct khsm_world_opts *d, struct khsm_opts *o)
 	o->mechanisms = le32_to_cpu(d->mechanisms);
 	o->operator_gid = le32_to_cpu(d->operator_gid);
 	o->user_gid = le32_to_cpu(d->user_gid);
+	o->audit_checkpoint = le16_to_cpu(d->audit_checkpoint) ?:
+			      KHSM_AUDIT_CHECKPOINT_DEFAULT;
 	if (memchr_inv(d->__reserved0, 0, sizeof(d->__reserved0)) ||
 	    (o->protections & ~KHSM_PROTECT__ALL) ||
 	    (o->mechanisms & ~KHSM_MECH__ALL) ||
@@ -344,7 +356,9 @@ int khsm_opts_put(struct sk_buff *msg, int attrtype, const struct khsm_opts *o)
 	    nla_put_u32(msg, KHSM_A_OPT_MECHANISMS, o->mechanisms) ||
 	    nla_put_u32(msg, KHSM_A_OPT_OPERATOR_GID, o->operator_gid) ||
 	    nla_put_u32(msg, KHSM_A_OPT_USER_GID, o->user_gid) ||
-	    put_flag(msg, KHSM_A_OPT_NO_IMPORT, o, KHSM_WORLD_F_NO_IMPORT)) {
+	    put_flag(msg, KHSM_A_OPT_NO_IMPORT, o, KHSM_WORLD_F_NO_IMPORT) ||
+	    nla_put_u32(msg, KHSM_A_OPT_AUDIT_CHECKPOINT, o->audit_checkpoint) ||
+	    put_flag(msg, KHSM_A_OPT_AUDIT_PER_OP, o, KHSM_WORLD_F_AUDIT_PER_OP)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}

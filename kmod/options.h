@@ -26,6 +26,7 @@ struct khsm_opts {
 	u32 mechanisms;			/* 1 << enum khsm_mech */
 	u32 operator_gid;		/* 0: the gid module parameter */
 	u32 user_gid;			/* 0: the device node decides */
+	u16 audit_checkpoint;		/* records between checkpoints */
 };
 
 /* What a request may change, relative to the options it starts from. */

@@ -17,6 +17,7 @@
 #include <net/net_namespace.h>
 
 #include "khsm.h"
+#include "audit.h"
 #include "cards.h"
 #include "retry.h"
 #include "slots.h"
@@ -400,6 +401,7 @@ int khsm_card_insert(const struct khsm_insert_req *req,
 	if (err)
 		memset(&slots[req->slot], 0, sizeof(slots[req->slot]));
 out:
+	khsm_audit_card(KHSM_AUDIT_CARD_INSERT, req, res, err, extack);
 	memzero_explicit(plain, sizeof(plain));
 	return err;
 }
@@ -501,6 +503,7 @@ int khsm_card_repassphrase(const struct khsm_insert_req *req,
 	err = khsm_card_build(&ctx, &fresh, plain, card_plain_len(&card), out);
 	memzero_explicit(&fresh, sizeof(fresh));
 out:
+	khsm_audit_card(KHSM_AUDIT_CARD_PASSPHRASE, req, NULL, err, extack);
 	memzero_explicit(plain, sizeof(plain));
 	return err;
 }

@@ -9,6 +9,7 @@
 #include <linux/errno.h>
 #include <net/netlink.h>
 
+#include "audit.h"
 #include "khsm.h"
 #include "world.h"
 
@@ -30,6 +31,7 @@ void khsm_selftest_set_result(enum khsm_selftest_state state,
 {
 	strscpy(selftest_reason, reason ?: "", sizeof(selftest_reason));
 	WRITE_ONCE(selftest_state, state);
+	khsm_audit_selftest(state, reason);
 }
 
 enum khsm_world_state khsm_world_state(void)

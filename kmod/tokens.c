@@ -17,6 +17,7 @@
 #include <linux/string.h>
 #include <net/genetlink.h>
 
+#include "audit.h"
 #include "cards.h"
 #include "shamir.h"
 #include "tokens.h"
@@ -173,9 +174,10 @@ void khsm_token_put(struct khsm_token *t)
 	kref_put(&t->ref, token_release);
 }
 
-static void token_unload(struct khsm_token *t)
+static void token_unload(struct khsm_token *t, u8 cause)
 {
 	lockdep_assert_held(&khsm_ctl_lock);
+	khsm_audit_token(KHSM_AUDIT_TOKEN_UNLOAD, t, cause);
 	WRITE_ONCE(t->revoked, true);
 	memzero_explicit(t->key, sizeof(t->key));
 	list_del(&t->node);
@@ -192,7 +194,7 @@ static void token_expire(struct work_struct *work)
 
 	mutex_lock(&khsm_ctl_lock);
 	if (!t->revoked)
-		token_unload(t);
+		token_unload(t, KHSM_AUDIT_CAUSE_TIMEOUT);
 	mutex_unlock(&khsm_ctl_lock);
 	khsm_token_put(t);
 }
@@ -258,6 +260,7 @@ int khsm_token_load(struct khsm_set_collect *c, u32 portid, int slot,
 	t->loader = task_tgid_vnr(current);
 	list_add_tail(&t->node, &khsm_tokens);
 	token_arm_timeout(t, c->timeout);
+	khsm_audit_token(KHSM_AUDIT_TOKEN_LOAD, t, 0);
 	*id = t->id;
 	return 0;
 }
@@ -276,7 +279,7 @@ int khsm_token_unload_id(u64 id, bool officer, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG_MOD(extack, "only the uid that loaded a token unloads it");
 		return -EPERM;
 	}
-	token_unload(t);
+	token_unload(t, KHSM_AUDIT_CAUSE_REQUEST);
 	return 0;
 }
 
@@ -321,7 +324,7 @@ void khsm_tokens_slot_emptied(int slot)
 	lockdep_assert_held(&khsm_ctl_lock);
 	list_for_each_entry_safe(t, tmp, &khsm_tokens, node)
 		if (t->slot == slot)
-			token_unload(t);
+			token_unload(t, KHSM_AUDIT_CAUSE_CARD_REMOVED);
 }
 
 void khsm_tokens_session_closed(u32 portid)
@@ -331,7 +334,7 @@ void khsm_tokens_session_closed(u32 portid)
 	lockdep_assert_held(&khsm_ctl_lock);
 	list_for_each_entry_safe(t, tmp, &khsm_tokens, node)
 		if (t->portid == portid)
-			token_unload(t);
+			token_unload(t, KHSM_AUDIT_CAUSE_CLOSED);
 }
 
 void khsm_tokens_unload_all(void)
@@ -340,7 +343,7 @@ void khsm_tokens_unload_all(void)
 
 	lockdep_assert_held(&khsm_ctl_lock);
 	list_for_each_entry_safe(t, tmp, &khsm_tokens, node)
-		token_unload(t);
+		token_unload(t, KHSM_AUDIT_CAUSE_CLEAR);
 }
 
 unsigned int khsm_tokens_count(void)
