@@ -52,6 +52,9 @@ static const struct opt_desc {
 	[KHSM_A_OPT_OPERATOR_GID]   = { FIELD(operator_gid), 0, 0, UINT32_MAX - 1, 0 },
 	[KHSM_A_OPT_USER_GID]	    = { FIELD(user_gid), 0, 0, UINT32_MAX - 1, 0 },
 	[KHSM_A_OPT_NO_IMPORT]	    = { FIELD(no_import), 0, 0, 1, 0 },
+	[KHSM_A_OPT_AUDIT_CHECKPOINT] = { FIELD(audit_checkpoint), 0, 1, 65535,
+					  KHSM_AUDIT_CHECKPOINT_DEFAULT },
+	[KHSM_A_OPT_AUDIT_PER_OP]   = { FIELD(audit_per_op), 0, 0, 1, 0 },
 };
 
 /*
@@ -302,6 +305,10 @@ void khsm_opts_from_file(const struct khsm_world_opts *f,
 	o->forced_audit = !!(flags & KHSM_WORLD_F_FORCED_AUDIT);
 	o->strict = !!(flags & KHSM_WORLD_F_STRICT);
 	o->no_import = !!(flags & KHSM_WORLD_F_NO_IMPORT);
+	o->audit_per_op = !!(flags & KHSM_WORLD_F_AUDIT_PER_OP);
+	o->audit_checkpoint = le16toh(f->audit_checkpoint) ?
+			      le16toh(f->audit_checkpoint) :
+			      KHSM_AUDIT_CHECKPOINT_DEFAULT;
 	o->nso_timeout = le32toh(f->nso_timeout);
 	o->pp_min_len = le32toh(f->pp_min_len);
 	o->retry_base_ms = le32toh(f->retry_base_ms);

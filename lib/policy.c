@@ -55,6 +55,9 @@ static const struct policy_key {
 	{ "groups.operator", V_GROUP, KHSM_A_OPT_OPERATOR_GID, 0, NULL, NULL, NULL, 0 },
 	{ "groups.user", V_GROUP, KHSM_A_OPT_USER_GID, 0, NULL, NULL, NULL, 0 },
 	{ "import", V_ALLOW, KHSM_A_OPT_NO_IMPORT, 0, NULL, NULL, NULL, 0 },
+	{ "audit.checkpoint", V_NUM, KHSM_A_OPT_AUDIT_CHECKPOINT, 0, NULL, NULL, NULL, 0 },
+	{ "audit.per-operation", V_BOOL, KHSM_A_OPT_AUDIT_PER_OP, 0, NULL, NULL,
+	  NULL, 0 },
 };
 
 /* A piece of the text: not NUL-terminated. */

@@ -148,7 +148,7 @@ struct khsm_world_options {
 	uint8_t forced_audit;		/* 0/1 [0] */
 	uint8_t strict;			/* 0/1 [0] */
 	uint8_t no_import;		/* 0/1: keys only generated [0] */
-	uint8_t __pad;
+	uint8_t audit_per_op;		/* 0/1: a record per operation [0] */
 	uint32_t nso_timeout;		/* seconds [600] */
 	uint32_t pp_min_len;		/* characters [0] */
 	uint32_t retry_base_ms;		/* [1000] */
@@ -159,7 +159,8 @@ struct khsm_world_options {
 	uint32_t mechanisms;		/* 1 << KHSM_MECH_* [all] */
 	uint32_t operator_gid;		/* 0: module's gid parameter [0] */
 	uint32_t user_gid;		/* 0: the device node decides [0] */
-	uint32_t __reserved[5];
+	uint32_t audit_checkpoint;	/* records between checkpoints [64] */
+	uint32_t __reserved[4];
 };
 
 /* The defaults of enum khsm_opt_attr, nothing set. */
@@ -203,6 +204,7 @@ KHSM_API int khsm_world_options_check(const struct khsm_world_options *opts,
  *   protections = NAME,...|all         groups.operator = GROUP|gid|none
  *   mechanisms = NAME,...|all          groups.user = GROUP|gid|none
  *   import = yes|no                    (no: KHSM_A_OPT_NO_IMPORT)
+ *   audit.checkpoint = N               audit.per-operation = on|off
  *
  * khsm_policy_parse() applies the keys found in @text on top of @opts (so
  * initialise it first); on any error @opts is left as it was and the
@@ -1057,5 +1059,7 @@ KHSM_API int khsm_batch(struct khsm *h, struct khsm_ioc_op *ops, size_t count,
 #ifdef __cplusplus
 }
 #endif
+
+#include <khsm/audit.h>
 
 #endif /* KHSM_KHSM_H */

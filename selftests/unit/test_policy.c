@@ -31,7 +31,9 @@ static const char all_keys[] =
 	"mechanisms = aes-gcm,ecdsa-p256-sha256\n"
 	"groups.operator = daemon\n"
 	"groups.user = 4321\n"
-	"import = no\n";
+	"import = no\n"
+	"audit.checkpoint = 16\n"
+	"audit.per-operation = on\n";
 
 static int parse(const char *text, struct khsm_world_options *o, char *err,
 		 size_t errlen)
@@ -69,6 +71,8 @@ static void every_key(void)
 	CHECK_INT(o.operator_gid, 1);	/* daemon, on every Debian */
 	CHECK_INT(o.user_gid, 4321);
 	CHECK_INT(o.no_import, 1);
+	CHECK_INT(o.audit_checkpoint, 16);
+	CHECK_INT(o.audit_per_op, 1);
 	/* Every option of the ABI has a key. */
 	CHECK_INT(o.set, KHSM_OPT_BIT(KHSM_A_OPT_MAX + 1) - KHSM_OPT_BIT(1));
 	CHECK_INT(khsm_world_options_check(&o, NULL, 0), 0);
