@@ -28,6 +28,7 @@ static const struct subcommand {
 	{ "softcard", softcard_main, "Create softcards" },
 	{ "token", token_main, "Load, preload, list and unload logical tokens" },
 	{ "key", key_main, "Generate, import, show and use application keys" },
+	{ "audit", audit_main, "Follow, show and verify the audit log" },
 	{ "slot", slot_main, "List the card slots" },
 	{ "card", card_main, "Take a card out of its slot" },
 	{ "clear", clear_main, "Unload every token and key, end ACS authorisations" },

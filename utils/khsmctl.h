@@ -82,6 +82,7 @@ int cardset_main(int argc, char *argv[]);
 int softcard_main(int argc, char *argv[]);
 int token_main(int argc, char *argv[]);
 int key_main(int argc, char *argv[]);
+int audit_main(int argc, char *argv[]);
 
 /* fmt.c: how bytes, keys and times are shown */
 #define HEX_LEN(n)	((n) * 2 + 1)

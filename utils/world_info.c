@@ -173,6 +173,8 @@ static const struct {
 	{ "operator_gid", KHSM_A_OPT_OPERATOR_GID, false, 0 },
 	{ "user_gid", KHSM_A_OPT_USER_GID, false, 0 },
 	{ "no_import", KHSM_A_OPT_NO_IMPORT, true, 0 },
+	{ "audit_checkpoint", KHSM_A_OPT_AUDIT_CHECKPOINT, false, 0 },
+	{ "audit_per_op", KHSM_A_OPT_AUDIT_PER_OP, true, 0 },
 };
 
 static void json_options(const struct khsm_world_info *wi)
