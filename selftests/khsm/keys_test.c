@@ -1236,6 +1236,32 @@ TEST_F(keys, blob_truncated_or_extended_refused)
 	free(big);
 }
 
+/*
+ * A blob shorter than its header: the module must not read the header's
+ * fields past what it copied in. Such a read is silent to this program;
+ * KFENCE (Debian's kernels have it) may catch it, and vm-run fails the run
+ * on its report. KFENCE samples one allocation per interval, so the short
+ * LOAD is repeated after pauses longer than the default 100 ms interval.
+ */
+TEST_F_TIMEOUT(keys, blob_shorter_than_its_header, 60)
+{
+	struct ku_keyspec s = hmac_spec();
+	struct ku_blob b;
+	static const size_t lens[] = { 1, 12, 16, 100, 122, 250, 400,
+				       sizeof(struct khsm_key_hdr) - 1 };
+	int i, written;
+
+	gen(_metadata, self, &s, &b);
+	for (i = 0; i < 40; i++) {
+		usleep(120 * 1000);
+		EXPECT_EQ(EBADMSG, load_damaged(self->fd, b.data,
+						lens[i % ARRAY_SIZE(lens)],
+						&written))
+			TH_LOG("%zu bytes", lens[i % ARRAY_SIZE(lens)]);
+		EXPECT_EQ(0, written);
+	}
+}
+
 TEST_F(keys, blob_of_another_world_exdev)
 {
 	struct ku_keyspec s = hmac_spec();
