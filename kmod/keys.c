@@ -541,12 +541,17 @@ out_free:
 static int hdr_check(const struct khsm_key_hdr *h, size_t len,
 		     const struct khsm_world *w)
 {
-	u32 type = le32_to_cpu(h->type);
-	size_t body = le32_to_cpu(h->body_len), rec = le32_to_cpu(h->rec_len);
-	unsigned int ec = khsm_ec_bytes(type);
+	size_t body, rec;
+	unsigned int ec;
+	u32 type;
 
+	/* Nothing of the header is read before its length is known good. */
 	if (len < sizeof(*h) || memcmp(h->magic, KHSM_KEY_MAGIC, sizeof(h->magic)))
 		return -EBADMSG;
+	type = le32_to_cpu(h->type);
+	body = le32_to_cpu(h->body_len);
+	rec = le32_to_cpu(h->rec_len);
+	ec = khsm_ec_bytes(type);
 	if (le16_to_cpu(h->version) != KHSM_KEY_VERSION)
 		return -EPROTONOSUPPORT;
 	if (le16_to_cpu(h->hdr_len) != sizeof(*h) ||
