@@ -192,6 +192,12 @@ int khsm_acl_check(const struct khsm_key *k, u32 op, u32 mech)
 	return 0;
 }
 
+void khsm_acl_refund_use(struct khsm_key *k)
+{
+	if (k->usage)
+		atomic64_dec(&k->usage->used);
+}
+
 int khsm_acl_count_use(struct khsm_key *k)
 {
 	if (!k->usage)

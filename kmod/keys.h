@@ -131,6 +131,7 @@ int khsm_acl_import(const struct khsm_acl *in, u32 type, bool has_secret,
 		    struct khsm_kacl *acl, const char **why);
 int khsm_acl_check(const struct khsm_key *k, u32 op, u32 mech);
 int khsm_acl_count_use(struct khsm_key *k);
+void khsm_acl_refund_use(struct khsm_key *k);
 bool khsm_mech_fits(u32 type, u32 mech);
 unsigned int khsm_key_secret_ok(u32 type, size_t len);
 

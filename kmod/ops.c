@@ -528,8 +528,13 @@ int khsm_ioc_key_op(struct khsm_file *f, struct khsm_ioc_op *op)
 	}
 	err = khsm_acl_check(k, op->op, op->mech) ?:
 	      op_check(k, op) ?:
-	      khsm_acl_count_use(k) ?:
-	      op_run(f, k, op);
+	      khsm_acl_count_use(k);
+	if (!err) {
+		err = op_run(f, k, op);
+		/* Asking how big the output is did no crypto: no use spent. */
+		if (err == -EMSGSIZE)
+			khsm_acl_refund_use(k);
+	}
 	khsm_audit_key_op(k, op->op, op->mech, err);
 	khsm_key_put(k);
 out:
