@@ -181,9 +181,7 @@ static void json_item(FILE *f, bool *first, const struct khsm_audit_item *it)
 	} else if (item_is_uint(it) && it->tag != KHSM_AUDIT_T_TOKEN_ID) {
 		fprintf(f, "%llu", (unsigned long long)item_uint(it));
 	} else {
-		fputc('"', f);
 		json_hex(f, it->value, it->len);
-		fputc('"', f);
 	}
 }
 
@@ -222,17 +220,11 @@ static void json_record(FILE *f, const struct khsm_audit_record *r,
 	json_key(f, &first, "comm");
 	json_string(f, r->comm);
 	json_key(f, &first, "instance");
-	fputc('"', f);
 	json_hex(f, r->instance, sizeof(r->instance));
-	fputc('"', f);
 	json_key(f, &first, "world_id");
-	fputc('"', f);
 	json_hex(f, r->world_id, sizeof(r->world_id));
-	fputc('"', f);
 	json_key(f, &first, "digest");
-	fputc('"', f);
 	json_hex(f, digest, KHSM_AUDIT_DIGEST_LEN);
-	fputc('"', f);
 	json_key(f, &first, "items");
 	fputc('{', f);
 	for (i = 0; i < r->nitems; i++)
