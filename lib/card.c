@@ -2,7 +2,8 @@
 /*
  * Cards in slots: insert (or only verify) a card file, take it out, and
  * list what each slot holds. Inserting the last card of an operator card
- * set or softcard's quorum loads its token.
+ * set or softcard's quorum loads its token. And a card's passphrase
+ * changed, which needs no slot.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -129,6 +130,67 @@ KHSM_API int khsm_card_remove(struct khsm *h, uint8_t slot)
 	      khsm_nl_transact(h, msg, NULL, NULL);
 	nlmsg_free(msg);
 	return ret;
+}
+
+/*
+ * CARD_PASSPHRASE's attributes: the card, the old passphrase's key if
+ * any, and the one card entry with the new passphrase (or none).
+ */
+int khsm_card_passphrase_put(struct nl_msg *msg, const void *image,
+			     size_t len, const uint8_t *old_key,
+			     const struct khsm_card_req *card)
+{
+	if (!image || !len || !card || !card->index)
+		return -EINVAL;
+	if (len > KHSM_FILE_MAX)
+		return -EFBIG;
+	if (nla_put(msg, KHSM_A_CARD_IMAGE, (int)len, image) ||
+	    (old_key && nla_put(msg, KHSM_A_PP_KEY, KHSM_PP_KEY_LEN, old_key)))
+		return -EMSGSIZE;
+	return khsm_cards_put(msg, card, 1);
+}
+
+static int card_file_reply(struct nl_msg *msg, void *arg)
+{
+	return khsm_card_file_parse(msg, arg);
+}
+
+/* The request carries passphrase keys: wiped before it is freed. */
+KHSM_API int khsm_card_passphrase(struct khsm *h, const void *image,
+				  size_t len, const uint8_t *old_key,
+				  const struct khsm_card_req *card,
+				  struct khsm_card_file *out)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	ret = khsm_need_control(h);
+	if (ret)
+		return ret;
+	msg = khsm_nl_request_size(h->family, KHSM_CMD_CARD_PASSPHRASE,
+				   KHSM_GENL_VERSION, KHSM_REQ_MAX);
+	if (!msg)
+		return -ENOMEM;
+	ret = khsm_card_passphrase_put(msg, image, len, old_key, card);
+	if (!ret)
+		ret = khsm_nl_transact(h, msg, card_file_reply, out);
+	if (!ret && !out->data)		/* ACKed without a reply */
+		ret = -EPROTO;
+	if (ret)
+		khsm_card_file_free(out);
+	khsm_nl_free_wiped(msg);
+	return ret;
+}
+
+KHSM_API void khsm_card_file_free(struct khsm_card_file *f)
+{
+	if (!f)
+		return;
+	free(f->data);
+	memset(f, 0, sizeof(*f));
 }
 
 struct slots_reply {

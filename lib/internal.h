@@ -92,6 +92,9 @@ int khsm_cards_put(struct nl_msg *msg, const struct khsm_card_req *cards,
 
 /* card.c */
 int khsm_insert_put(struct nl_msg *msg, const struct khsm_insert_req *req);
+int khsm_card_passphrase_put(struct nl_msg *msg, const void *image,
+			     size_t len, const uint8_t *old_key,
+			     const struct khsm_card_req *card);
 
 /* cardset.c */
 int khsm_cardset_create_put(struct nl_msg *msg,
@@ -119,8 +122,13 @@ extern const char *const khsm_mech_names[KHSM_MECH__COUNT];
 /* key.c */
 int khsm_key_put(struct nl_msg *msg, const struct khsm_key_req *req,
 		 bool import);
+int khsm_key_recover_put(struct nl_msg *msg, const void *blob, size_t len,
+			 uint64_t token_id);
 
-/* reply.c: KEY_GENERATE and KEY_IMPORT */
+/* reply.c: KEY_GENERATE, KEY_IMPORT and KEY_RECOVER */
 int khsm_key_result_parse(struct nl_msg *msg, struct khsm_key_result *res);
+
+/* reply.c: CARD_PASSPHRASE's one card file, into *@out (zeroed) */
+int khsm_card_file_parse(struct nl_msg *msg, struct khsm_card_file *out);
 
 #endif /* KHSM_INTERNAL_H */

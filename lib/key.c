@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Application keys on the control channel: KEY_GENERATE and KEY_IMPORT.
- * Both send one KHSM_A_KEY nest and get a key blob back. An import
- * request carries key material and is wiped before it is freed, as the
- * requests with passphrase keys are.
+ * Application keys on the control channel: KEY_GENERATE, KEY_IMPORT and
+ * KEY_RECOVER. Each sends one KHSM_A_KEY nest and gets a key blob back.
+ * An import request carries key material and is wiped before it is
+ * freed, as the requests with passphrase keys are.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -127,6 +127,50 @@ KHSM_API int khsm_key_import(struct khsm *h, const struct khsm_key_req *req,
 			     struct khsm_key_result *res)
 {
 	return key_make(h, KHSM_CMD_KEY_IMPORT, req, res);
+}
+
+/* KEY_RECOVER's attributes: the blob in a KHSM_A_KEY nest, the token. */
+int khsm_key_recover_put(struct nl_msg *msg, const void *blob, size_t len,
+			 uint64_t token_id)
+{
+	struct nlattr *nest;
+
+	if (!blob || !len || !token_id)
+		return -EINVAL;
+	if (len > KHSM_BLOB_MAX)
+		return -EFBIG;
+	nest = nla_nest_start(msg, KHSM_A_KEY | NLA_F_NESTED);
+	if (!nest || nla_put(msg, KHSM_A_KEY_BLOB, (int)len, blob))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return nla_put_u64(msg, KHSM_A_TOKEN_ID, token_id) ? -EMSGSIZE : 0;
+}
+
+KHSM_API int khsm_key_recover(struct khsm *h, const void *blob, size_t len,
+			      uint64_t token_id, struct khsm_key_result *res)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	if (!res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	ret = khsm_need_control(h);
+	if (ret)
+		return ret;
+	msg = khsm_nl_request_size(h->family, KHSM_CMD_KEY_RECOVER,
+				   KHSM_GENL_VERSION, KHSM_BLOB_MAX + 1024);
+	if (!msg)
+		return -ENOMEM;
+	ret = khsm_key_recover_put(msg, blob, len, token_id);
+	if (!ret)
+		ret = khsm_nl_transact(h, msg, key_reply, res);
+	if (!ret && !res->blob)		/* ACKed without a reply */
+		ret = -EPROTO;
+	if (ret)
+		khsm_key_result_free(res);
+	nlmsg_free(msg);
+	return ret;
 }
 
 KHSM_API void khsm_key_result_free(struct khsm_key_result *res)

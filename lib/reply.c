@@ -252,6 +252,31 @@ int khsm_world_result_parse(struct nl_msg *msg, struct khsm_world_result *res)
 	return add_warnings(msg, res);
 }
 
+/* CARD_PASSPHRASE: exactly one card file. */
+int khsm_card_file_parse(struct nl_msg *msg, struct khsm_card_file *out)
+{
+	struct nlattr *tb[KHSM_A_MAX + 1];
+	struct khsm_card_file *files = NULL;
+	size_t n = 0;
+	int ret;
+
+	ret = khsm_reply_parse(msg, tb);
+	if (ret)
+		return ret;
+	if (out->data || !tb[KHSM_A_CARDS])	/* one reply per request */
+		return -EPROTO;
+	ret = card_files_parse(tb[KHSM_A_CARDS], &files, &n);
+	if (!ret && n != 1)
+		ret = -EPROTO;
+	if (ret) {
+		card_files_free(files, n);
+		return ret;
+	}
+	*out = files[0];
+	free(files);
+	return 0;
+}
+
 KHSM_API void khsm_world_result_free(struct khsm_world_result *res)
 {
 	size_t i;
@@ -547,7 +572,7 @@ int khsm_tokens_parse(struct nl_msg *msg, struct khsm_token_info **tokens,
 	return 0;
 }
 
-/* KEY_GENERATE and KEY_IMPORT: the blob and the key's hash, both needed. */
+/* KEY_GENERATE, _IMPORT, _RECOVER: the blob and the key hash, both needed. */
 int khsm_key_result_parse(struct nl_msg *msg, struct khsm_key_result *res)
 {
 	struct nlattr *tb[KHSM_A_MAX + 1];

@@ -560,6 +560,36 @@ khsm_insert_quorum(const struct khsm_insert_result *res, uint32_t token);
 
 KHSM_API int khsm_card_remove(struct khsm *h, uint8_t slot);
 
+/*
+ * KHSM_CMD_CARD_PASSPHRASE (since 1.4): the card file @image (@len bytes)
+ * sealed again under a new passphrase. @card says which: its index must
+ * be the card's, its name is ignored (the card keeps its own), and with
+ * has_passphrase its pp_salt, pp_key and pbkdf2_iter are the new
+ * passphrase's (keep it in khsm_secure_alloc() memory); without, the new
+ * card has none (a softcard must keep one: -EINVAL). @old_key is the old
+ * passphrase's key (khsm_pp_derive() with the card's salt and count), or
+ * NULL for a card without one.
+ *
+ * Opening the card with @old_key is an attempt like any CARD_INSERT: the
+ * same refusals, retry delays and lockout (-EACCES a wrong passphrase,
+ * -EAGAIN its delay has not passed). A lost passphrase: @old_key NULL for
+ * a card that has one, of an operator card set or softcard made with
+ * passphrase recovery, and the module opens the card's escrow copy when
+ * the passphrase-recovery ACS quorum is authorised (-EACCES otherwise;
+ * -EOPNOTSUPP for a set made without it). ACS cards need CAP_SYS_ADMIN.
+ *
+ * On success *@out (zeroed first) holds the new card file; free it with
+ * khsm_card_file_free(). The old card file still opens with the old
+ * passphrase: replace it, and every copy of it.
+ */
+KHSM_API int khsm_card_passphrase(struct khsm *h, const void *image,
+				  size_t len, const uint8_t *old_key,
+				  const struct khsm_card_req *card,
+				  struct khsm_card_file *out);
+
+/* Free @f's data and zero it (since 1.4); NULL is a no-op. */
+KHSM_API void khsm_card_file_free(struct khsm_card_file *f);
+
 struct khsm_slot {
 	uint8_t number;
 	uint8_t occupied;
@@ -798,7 +828,8 @@ KHSM_API bool khsm_key_name_valid(const char *name, size_t size);
  * key blob: the key sealed under the module key or its token's key, with
  * its header (struct khsm_key_hdr) as associated data. The caller stores
  * the blob (khsmctl keeps it in kmdata as KHSM_KEY_FILE_PREFIX APP "_"
- * IDENT, 0640, group khsm) and loads it with khsm_key_load() to use it.
+ * IDENT, 0644, group khsm: services outside the group read it, only its
+ * maker may replace it) and loads it with khsm_key_load() to use it.
  *
  * The key's ACL is a struct khsm_acl of <linux/khsm.h>, fixed for life and
  * little endian like every ABI struct: fill it with htole32()/htole64().
@@ -865,6 +896,22 @@ KHSM_API int khsm_key_import(struct khsm *h, const struct khsm_key_req *req,
 
 /* Free what @res holds and zero it; NULL is a no-op. */
 KHSM_API void khsm_key_result_free(struct khsm_key_result *res);
+
+/*
+ * KHSM_CMD_KEY_RECOVER (since 1.4; CAP_SYS_ADMIN and the key-recovery
+ * ACS quorum): the key of @blob (@len bytes), opened through its
+ * recovery copy under the world's recovery key, sealed again under the
+ * loaded token @token_id of a replacement card set or softcard that the
+ * caller may use. The new blob has the same key, key id, key hash and
+ * ACL, the new set's protection, and a recovery copy only if that set
+ * allows recovery. Errors: -EACCES the quorum is not authorised (or the
+ * token is not the caller's), -EPERM the key was made without a recovery
+ * copy, -ENOKEY no such token, and those of KEY_GENERATE. Blobs made
+ * before still load with the old set's token: the old set keeps its
+ * keys until every copy of their old blobs is gone.
+ */
+KHSM_API int khsm_key_recover(struct khsm *h, const void *blob, size_t len,
+			      uint64_t token_id, struct khsm_key_result *res);
 
 /*
  * What a key blob's header says, read without any key: for listing

@@ -556,6 +556,40 @@ static void key_reply(void)
 	CHECK(!res.blob);
 }
 
+/* KEY_RECOVER: the blob in the key nest, the token beside it. */
+static void recover_request(void)
+{
+	struct nlattr *top[KHSM_A_MAX + 1], *kb[KHSM_A_KEY_MAX + 1];
+	struct nl_msg *msg = message(KHSM_CMD_KEY_RECOVER);
+	static const uint8_t big[KHSM_BLOB_MAX + 1];
+	struct khsm_key_result res;
+
+	CHECK(msg);
+	if (!msg)
+		return;
+	CHECK_INT(khsm_key_recover_put(msg, "BLOB", 0, 7), -EINVAL);
+	CHECK_INT(khsm_key_recover_put(msg, NULL, 4, 7), -EINVAL);
+	CHECK_INT(khsm_key_recover_put(msg, "BLOB", 4, 0), -EINVAL);
+	CHECK_INT(khsm_key_recover_put(msg, big, sizeof(big), 7), -EFBIG);
+	CHECK_INT(genlmsg_attrlen(nlmsg_data(nlmsg_hdr(msg)), 0), 0);
+	CHECK_INT(khsm_key_recover_put(msg, "BLOB", 4, 0x1122334455667788ULL),
+		  0);
+	CHECK_INT(genlmsg_parse(nlmsg_hdr(msg), 0, top, KHSM_A_MAX, NULL), 0);
+	CHECK(top[KHSM_A_TOKEN_ID] &&
+	      nla_get_u64(top[KHSM_A_TOKEN_ID]) == 0x1122334455667788ULL);
+	CHECK(top[KHSM_A_KEY] && (top[KHSM_A_KEY]->nla_type & NLA_F_NESTED));
+	if (top[KHSM_A_KEY]) {
+		nla_parse_nested(kb, KHSM_A_KEY_MAX, top[KHSM_A_KEY], NULL);
+		CHECK(kb[KHSM_A_KEY_BLOB] && nla_len(kb[KHSM_A_KEY_BLOB]) == 4 &&
+		      !memcmp(nla_data(kb[KHSM_A_KEY_BLOB]), "BLOB", 4));
+		CHECK(!kb[KHSM_A_KEY_TYPE] && !kb[KHSM_A_KEY_ACL]);
+	}
+	nlmsg_free(msg);
+	CHECK_INT(khsm_key_recover(NULL, "BLOB", 4, 7, &res), -EINVAL);
+	CHECK(!res.blob);
+	CHECK_INT(khsm_key_recover(NULL, "BLOB", 4, 7, NULL), -EINVAL);
+}
+
 static const struct unit_test tests[] = {
 	{ "blob: a good one parses", blob_good },
 	{ "blob: lengths of each type", blob_types },
@@ -569,6 +603,7 @@ static const struct unit_test tests[] = {
 	{ "import request on the wire", import_request },
 	{ "requests refused before they are sent", request_refusals },
 	{ "key reply", key_reply },
+	{ "recover request on the wire", recover_request },
 };
 
 UNIT_SUITE(keys, tests);

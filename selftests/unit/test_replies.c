@@ -790,6 +790,108 @@ static void tokens_reply(void)
 	nlmsg_free(msg);
 }
 
+/* CARD_PASSPHRASE: the card, the old key, one entry with the new one. */
+static void card_passphrase_request(void)
+{
+	struct nlattr *tb[KHSM_A_MAX + 1], *cb[KHSM_A_CARD_MAX + 1], *e;
+	struct nl_msg *msg = message(KHSM_CMD_CARD_PASSPHRASE);
+	uint8_t old[KHSM_PP_KEY_LEN];
+	struct khsm_card_req card;
+	struct khsm_card_file out;
+	int rem, n = 0;
+
+	CHECK(msg);
+	if (!msg)
+		return;
+	memset(old, 0x11, sizeof(old));
+	memset(&card, 0, sizeof(card));
+	CHECK_INT(khsm_card_passphrase_put(msg, "CARD", 4, old, &card), -EINVAL);
+	card.index = 2;
+	CHECK_INT(khsm_card_passphrase_put(msg, "CARD", 0, old, &card), -EINVAL);
+	CHECK_INT(khsm_card_passphrase_put(msg, "CARD", KHSM_FILE_MAX + 1, old,
+					   &card), -EFBIG);
+	CHECK_INT(genlmsg_attrlen(nlmsg_data(nlmsg_hdr(msg)), 0), 0);
+	strcpy(card.name, "bob");
+	card.has_passphrase = 1;
+	card.pbkdf2_iter = 1000;
+	memset(card.pp_salt, 0x22, sizeof(card.pp_salt));
+	memset(card.pp_key, 0x33, sizeof(card.pp_key));
+	CHECK_INT(khsm_card_passphrase_put(msg, "CARD", 4, old, &card), 0);
+	CHECK_INT(genlmsg_parse(nlmsg_hdr(msg), 0, tb, KHSM_A_MAX, NULL), 0);
+	CHECK(tb[KHSM_A_CARD_IMAGE] && nla_len(tb[KHSM_A_CARD_IMAGE]) == 4);
+	CHECK(tb[KHSM_A_PP_KEY] && !memcmp(nla_data(tb[KHSM_A_PP_KEY]), old,
+					   sizeof(old)));
+	CHECK(!tb[KHSM_A_SLOT]);
+	if (tb[KHSM_A_CARDS]) {
+		nla_for_each_nested(e, tb[KHSM_A_CARDS], rem) {
+			n++;
+			nla_parse_nested(cb, KHSM_A_CARD_MAX, e, NULL);
+			CHECK_INT(nla_get_u8(cb[KHSM_A_CARD_INDEX]), 2);
+			CHECK_STR(nla_get_string(cb[KHSM_A_CARD_NAME]), "bob");
+			CHECK_INT(nla_get_u32(cb[KHSM_A_CARD_PBKDF2_ITER]), 1000);
+			CHECK(cb[KHSM_A_CARD_PP_SALT] && cb[KHSM_A_CARD_PP_KEY]);
+		}
+	}
+	CHECK_INT(n, 1);
+	nlmsg_free(msg);
+	/* A lost passphrase, and a card that is to have none. */
+	msg = message(KHSM_CMD_CARD_PASSPHRASE);
+	card.has_passphrase = 0;
+	CHECK_INT(khsm_card_passphrase_put(msg, "CARD", 4, NULL, &card), 0);
+	CHECK_INT(genlmsg_parse(nlmsg_hdr(msg), 0, tb, KHSM_A_MAX, NULL), 0);
+	CHECK(!tb[KHSM_A_PP_KEY]);
+	if (tb[KHSM_A_CARDS]) {
+		e = nla_data(tb[KHSM_A_CARDS]);
+		nla_parse_nested(cb, KHSM_A_CARD_MAX, e, NULL);
+		CHECK(!cb[KHSM_A_CARD_PP_KEY] && !cb[KHSM_A_CARD_PP_SALT] &&
+		      !cb[KHSM_A_CARD_PBKDF2_ITER]);
+	}
+	nlmsg_free(msg);
+	CHECK_INT(khsm_card_passphrase(NULL, "CARD", 4, NULL, &card, &out),
+		  -EINVAL);
+	CHECK(!out.data);
+	khsm_card_file_free(NULL);
+}
+
+/* CARD_PASSPHRASE's reply: exactly one card file. */
+static void card_passphrase_reply(void)
+{
+	struct khsm_card_file out;
+	struct nlattr *cards;
+	struct nl_msg *msg;
+
+	msg = message(KHSM_CMD_CARD_PASSPHRASE);
+	cards = nest(msg, KHSM_A_CARDS);
+	put_card_file(msg, 2, "newcard");
+	nla_nest_end(msg, cards);
+	memset(&out, 0, sizeof(out));
+	CHECK_INT(khsm_card_file_parse(msg, &out), 0);
+	CHECK_INT(out.index, 2);
+	CHECK(out.len == 7 && out.data && !memcmp(out.data, "newcard", 7));
+	/* One reply per request. */
+	CHECK_INT(khsm_card_file_parse(msg, &out), -EPROTO);
+	khsm_card_file_free(&out);
+	CHECK(!out.data && !out.len);
+	nlmsg_free(msg);
+
+	msg = message(KHSM_CMD_CARD_PASSPHRASE);
+	cards = nest(msg, KHSM_A_CARDS);
+	put_card_file(msg, 1, "one");
+	put_card_file(msg, 2, "two");
+	nla_nest_end(msg, cards);
+	CHECK_INT(khsm_card_file_parse(msg, &out), -EPROTO);
+	CHECK(!out.data);
+	nlmsg_free(msg);
+	msg = message(KHSM_CMD_CARD_PASSPHRASE);
+	cards = nest(msg, KHSM_A_CARDS);
+	nla_nest_end(msg, cards);
+	CHECK_INT(khsm_card_file_parse(msg, &out), -EPROTO);
+	nlmsg_free(msg);
+	msg = message(KHSM_CMD_CARD_PASSPHRASE);
+	CHECK_INT(khsm_card_file_parse(msg, &out), -EPROTO);
+	nlmsg_free(msg);
+}
+
 static const struct unit_test tests[] = {
 	{ "options nest: only what was given", options_nest },
 	{ "options nest: every option", options_nest_all },
@@ -806,6 +908,8 @@ static const struct unit_test tests[] = {
 	{ "CARDSET_CREATE request", cardset_create_request },
 	{ "CARDSET_CREATE reply", cardset_create_reply },
 	{ "TOKEN_LIST reply", tokens_reply },
+	{ "CARD_PASSPHRASE request", card_passphrase_request },
+	{ "CARD_PASSPHRASE reply", card_passphrase_reply },
 };
 
 UNIT_SUITE(replies, tests);
