@@ -19,22 +19,51 @@ static const struct option present_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static const struct option authorise_options[] = {
+	{ "for", required_argument, NULL, OPT_ACS_TOKEN },
+	{ "help", no_argument, NULL, 'h' },
+	PRESENT_LONG_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
 static void authorise_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s acs authorise [--card FILE]...\n"
+		"Usage: %s acs authorise [--for TOKEN] [--card FILE]...\n"
 		"           [--passphrase-fd FD | --passphrase-file FILE] [--slot N]\n"
 		"\n"
 		"Present ACS cards until the full ACS quorum is met. The module then\n"
 		"authorises security-officer commands, from any process, until the\n"
-		"NSO timeout or 'acs logout'. On a terminal, without --card, asks\n"
-		"for card files.\n"
+		"NSO timeout or 'acs logout'; and every feature whose quorum the cards\n"
+		"met. On a terminal, without --card, asks for card files.\n"
 		"\n"
+		"  --for TOKEN             stop at TOKEN's quorum instead: acs (the\n"
+		"                          default), key-recovery or passphrase-recovery\n"
 		"  --card FILE             an ACS card (repeat, in order)\n"
 		"  --passphrase-fd FD      the Jth --card's passphrase on line J of FD\n"
 		"  --passphrase-file FILE  the same, from FILE\n"
 		"  --slot N                slot to present the cards in (default 0)\n",
 		PROG_NAME);
+}
+
+/* The quorum --for names; load-world is not an authorisation. */
+static int acs_token(const char *cmd, const char *name, uint32_t *token)
+{
+	uint32_t t;
+
+	*token = KHSM_TOKEN_ACS;
+	if (!name)
+		return 0;
+	for (t = 0; t < KHSM_TOKEN__COUNT; t++) {
+		if (t != KHSM_TOKEN_LOAD_WORLD &&
+		    !strcmp(name, khsm_token_name(t))) {
+			*token = t;
+			return 0;
+		}
+	}
+	fail(cmd, "--for %s: acs, key-recovery or passphrase-recovery", name);
+	authorise_usage(stderr);
+	return KHSMCTL_EXIT_USAGE;
 }
 
 /* "authorised: acs, load-world (600 s left)" */
@@ -65,20 +94,24 @@ static int acs_authorise(int argc, char *argv[])
 	const char *cmd = "acs authorise";
 	struct verb_args va;
 	struct khsm *h = NULL;
+	uint32_t token;
 	char err[256];
 	int ret;
 
-	ret = usage_or_run(parse_verb_args(argc, argv, present_options, 0, &va,
-					   err, sizeof(err)),
+	ret = usage_or_run(parse_verb_args(argc, argv, authorise_options, 0,
+					   &va, err, sizeof(err)),
 			   cmd, err, authorise_usage);
 	if (ret >= 0)
+		return ret;
+	ret = acs_token(cmd, va.acs_token, &token);
+	if (ret)
 		return ret;
 	if (!va.present.ncards && !interactive()) {
 		fail(cmd, "not on a terminal: give --card");
 		return KHSMCTL_EXIT_USAGE;
 	}
 	ret = harden_process(cmd) ?: open_control(cmd, &h) ?:
-	      present_quorum(h, cmd, KHSM_TOKEN_ACS, &va.present) ?:
+	      present_quorum(h, cmd, token, &va.present) ?:
 	      print_authorised(h, cmd);
 	khsm_close(h);
 	return ret;

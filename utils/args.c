@@ -278,8 +278,8 @@ enum parsed parse_cardset_args(int argc, char *argv[], enum cardset_cmd cmd,
 }
 
 /*
- * A verb with a few of: PRESENT_LONG_OPTIONS, --bind-key, --json, --help,
- * and at most @maxpos positional arguments.
+ * A verb with a few of: PRESENT_LONG_OPTIONS, --bind-key, --json, --for,
+ * --help, and at most @maxpos positional arguments.
  */
 enum parsed parse_verb_args(int argc, char *argv[],
 			    const struct option *longopts, int maxpos,
@@ -297,6 +297,8 @@ enum parsed parse_verb_args(int argc, char *argv[],
 			return PARSED_HELP;
 		if (opt == OPT_BIND_KEY)
 			va->bind_spec = optarg;
+		else if (opt == OPT_ACS_TOKEN)
+			va->acs_token = optarg;
 		else if (opt == OPT_JSON)
 			va->json = true;
 		else if (opt == '?' || present_option(opt, optarg, &va->present,

@@ -7,7 +7,8 @@
  * card that loads a non-persistent token stays in its slot: the token
  * lasts only while it is there.
  *
- * And "khsmctl card remove", which takes this process's card out.
+ * And "khsmctl card remove", which takes this process's card out
+ * ("card passphrase" is card_pp.c's).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -364,6 +365,7 @@ static int card_remove(int argc, char *argv[])
 
 static const struct verb card_verbs[] = {
 	{ "remove", card_remove, "Take this process's card out of a slot" },
+	{ "passphrase", card_passphrase_main, "Change a card's passphrase" },
 };
 
 int card_main(int argc, char *argv[])

@@ -96,6 +96,8 @@ enum {
 	OPT_SET_PP_RECOVERY,
 	OPT_SHARE_GID,
 	OPT_HOLD,
+	OPT_LOST,
+	OPT_ACS_TOKEN,
 };
 
 #define PRESENT_LONG_OPTIONS						\
@@ -154,6 +156,10 @@ int present_quorum(struct khsm *h, const char *cmd, uint32_t token,
 int authorise(struct khsm *h, const char *cmd, const struct present_args *a,
 	      struct secrets *sec, struct pp_source *pp);
 
+/* "card passphrase" (card_pp.c) and "cardset erase" (cardset_erase.c). */
+int card_passphrase_main(int argc, char *argv[]);
+int cardset_erase_main(int argc, char *argv[]);
+
 /* Options of "world new" and "acs replace". */
 enum cardset_cmd { CARDSET_NEW, CARDSET_REPLACE };
 
@@ -172,10 +178,12 @@ struct cardset_args {
 
 enum parsed { PARSED_RUN, PARSED_HELP, PARSED_BAD };
 
-/* Options of the other verbs: cards to present, a binding key, --json. */
+/* Options of the other verbs: cards to present, a binding key, --json,
+ * --for. */
 struct verb_args {
 	struct present_args present;
 	const char *bind_spec;
+	const char *acs_token;		/* acs authorise --for */
 	bool json;
 	const char *pos[2];		/* positional arguments */
 	int npos;
@@ -231,6 +239,7 @@ struct ceremony {
 	bool written[KHSM_MAX_CARDS];
 };
 
+char *dir_of(const char *path);
 int ceremony_collect(struct ceremony *c);
 void ceremony_wipe_keys(struct ceremony *c);
 int ceremony_check_cards(const struct ceremony *c,
@@ -259,12 +268,18 @@ void print_world_text(const struct khsm_world_info *wi);
 void print_world_json(const struct khsm_world_info *wi);
 
 /* kmdata files */
+#define KMDATA_DIR_MODE		0755	/* as made; 3775 for operators */
+#define KMDATA_FILE_MODE	0640	/* world, register, records, softcards */
+#define KEY_BLOB_MODE		0644	/* key_APP_ID: services read them */
+
 int kmdata_prepare(const char *cmd);
 int kmdata_writable(const char *cmd);
 char *kmdata_path(const char *name);
 bool kmdata_exists(const char *name);
 int write_kmdata(const char *cmd, const char *name, const void *data,
 		 size_t len);
+int write_key_blob(const char *cmd, const char *name, const void *data,
+		   size_t len);
 int write_world_file(const char *cmd, const struct khsm_world_result *res);
 int write_register(const char *cmd, const char *text);
 bool world_file_exists(void);

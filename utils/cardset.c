@@ -722,6 +722,7 @@ static const struct verb cardset_verbs[] = {
 	{ "create", cardset_create, "Create an operator card set" },
 	{ "list", cardset_list, "Show the sets of the kmdata directory" },
 	{ "info", cardset_info, "Show one set and its tokens" },
+	{ "erase", cardset_erase_main, "Unload a set's tokens, delete its cards and record" },
 };
 
 int cardset_main(int argc, char *argv[])

@@ -101,7 +101,7 @@ static int card_holder(struct ceremony *c, unsigned int i)
 }
 
 /* The directory part of @path, allocated; NULL if out of memory. */
-static char *dir_of(const char *path)
+char *dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 

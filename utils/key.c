@@ -74,6 +74,28 @@ static int world_policy(struct maker *mk)
 	return 0;
 }
 
+/*
+ * The record of set @name into @r, which must be of type @want: @opt
+ * ("--protect", "--to") says how to name the other type. 0 or an exit
+ * status, having said why.
+ */
+int read_set_of_type(const char *cmd, const char *name, uint8_t want,
+		     const char *opt, struct khsm_cardset_record *r)
+{
+	int ret;
+
+	ret = read_set_record(cmd, name, r);
+	if (!ret && r->type != want) {
+		fail(cmd, "'%s' is %s, not %s (%s %s:NAME)", name,
+		     r->type == KHSM_SET_SOFTCARD ? "a softcard" :
+		     "an operator card set", want == KHSM_SET_SOFTCARD ?
+		     "a softcard" : "a card set", opt,
+		     r->type == KHSM_SET_SOFTCARD ? "softcard" : "cardset");
+		ret = KHSMCTL_EXIT_USAGE;
+	}
+	return ret;
+}
+
 /* The set the protection names, from its record. */
 static int protecting_set(struct maker *mk)
 {
@@ -87,15 +109,7 @@ static int protecting_set(struct maker *mk)
 		fail(mk->cmd, "%s", strerror(ENOMEM));
 		return KHSMCTL_EXIT_FAILED;
 	}
-	ret = read_set_record(mk->cmd, a->set_name, r);
-	if (!ret && r->type != want) {
-		fail(mk->cmd, "'%s' is %s, not %s", a->set_name,
-		     r->type == KHSM_SET_SOFTCARD ? "a softcard" :
-		     "an operator card set", want == KHSM_SET_SOFTCARD ?
-		     "a softcard (--protect cardset:NAME)" :
-		     "a card set (--protect softcard:NAME)");
-		ret = KHSMCTL_EXIT_USAGE;
-	}
+	ret = read_set_of_type(mk->cmd, a->set_name, want, "--protect", r);
 	if (!ret)
 		memcpy(mk->set_id, r->set_id, sizeof(mk->set_id));
 	free(r);
@@ -123,33 +137,36 @@ static bool usable(const struct khsm_token_info *t)
 	return t->owner_uid == geteuid() || (t->shared && in_group(t->share_gid));
 }
 
-static int find_token(struct maker *mk)
+/*
+ * A loaded token of set @name (id @set_id) that the caller may use, into
+ * *@token_id; @verb ("generate", "recover") for the hint when there is
+ * none. 0 or an exit status, having said why.
+ */
+int find_set_token(const char *cmd, struct khsm *h, const char *name,
+		   const uint8_t set_id[KHSM_SET_ID_LEN], const char *verb,
+		   uint64_t *token_id)
 {
-	const struct key_args *a = mk->a;
 	struct khsm_token_info *t = NULL;
 	size_t n = 0, i;
 	int err;
 
-	if (a->token_id) {
-		mk->token_id = a->token_id;
-		return 0;
-	}
-	err = khsm_token_list(mk->h, &t, &n);
+	*token_id = 0;
+	err = khsm_token_list(h, &t, &n);
 	if (err)
-		return report_error(mk->cmd, mk->h, err);
+		return report_error(cmd, h, err);
 	for (i = 0; i < n; i++) {
-		if (!memcmp(t[i].set_id, mk->set_id, KHSM_SET_ID_LEN) &&
+		if (!memcmp(t[i].set_id, set_id, KHSM_SET_ID_LEN) &&
 		    usable(&t[i])) {
-			mk->token_id = t[i].id;
+			*token_id = t[i].id;
 			break;
 		}
 	}
 	free(t);
-	if (mk->token_id)
+	if (*token_id)
 		return 0;
-	fail(mk->cmd, "no token of '%s' is loaded for you: hold one meanwhile, as in\n"
-	     "  %s token preload %s -- %s key %s ...", a->set_name, PROG_NAME,
-	     a->set_name, PROG_NAME, a->import ? "import" : "generate");
+	fail(cmd, "no token of '%s' is loaded for you: hold one meanwhile, as in\n"
+	     "  %s token preload %s -- %s key %s ...", name, PROG_NAME, name,
+	     PROG_NAME, verb);
 	return KHSMCTL_EXIT_FAILED;
 }
 
@@ -157,7 +174,14 @@ static int token_for_key(struct maker *mk)
 {
 	if (mk->a->protection == KHSM_PROTECT_MODULE)
 		return 0;
-	return protecting_set(mk) ?: find_token(mk);
+	if (mk->a->token_id) {
+		mk->token_id = mk->a->token_id;
+		return protecting_set(mk);
+	}
+	return protecting_set(mk) ?:
+	       find_set_token(mk->cmd, mk->h, mk->a->set_name, mk->set_id,
+			      mk->a->import ? "import" : "generate",
+			      &mk->token_id);
 }
 
 /* Without --mechs: every mechanism that fits, as far as the policy allows. */
@@ -235,7 +259,7 @@ static int keep(struct maker *mk, const struct khsm_key_result *res)
 	int ret;
 
 	ret = check_blob(mk, res, &ki) ?:
-	      write_kmdata(mk->cmd, mk->file, res->blob, res->blob_len);
+	      write_key_blob(mk->cmd, mk->file, res->blob, res->blob_len);
 	if (ret)
 		return ret;
 	print_made(mk, res, &ki);
@@ -408,7 +432,7 @@ static void generate_usage(FILE *f)
 		"           [--no-recovery] [--force]\n"
 		"\n"
 		"Generate a key inside the module and keep its blob in the kmdata\n"
-		"directory as %sAPP_ID (0640). Its ACL is fixed for life. A softcard\n"
+		"directory as %sAPP_ID (0644). Its ACL is fixed for life. A softcard\n"
 		"or card set key needs a token of that set loaded and held meanwhile:\n"
 		"  %s token preload NAME -- %s key generate ... --protect softcard:NAME\n"
 		"\n"
@@ -532,6 +556,7 @@ static const struct verb key_verbs[] = {
 	{ "sign", key_use_sign, "Sign a file with an EC key" },
 	{ "verify", key_use_verify, "Verify a file's signature" },
 	{ "delete", key_delete, "Remove a key's blob" },
+	{ "recover", key_recover_main, "Re-seal a key to a replacement set (officer)" },
 };
 
 int key_main(int argc, char *argv[])

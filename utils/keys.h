@@ -110,6 +110,14 @@ enum parsed parse_key_ref_args(int argc, char *argv[],
 			       struct key_ref_args *r, char *err,
 			       size_t errlen);
 
+/* The set a key goes under, and a token of it (key.c). */
+int read_set_of_type(const char *cmd, const char *name, uint8_t want,
+		     const char *opt, struct khsm_cardset_record *r);
+int find_set_token(const char *cmd, struct khsm *h, const char *name,
+		   const uint8_t set_id[KHSM_SET_ID_LEN], const char *verb,
+		   uint64_t *token_id);
+
+int key_recover_main(int argc, char *argv[]);
 int key_show_list(int argc, char *argv[]);
 int key_show_info(int argc, char *argv[]);
 int key_show_pubkey(int argc, char *argv[]);

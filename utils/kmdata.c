@@ -2,8 +2,9 @@
 /*
  * khsmctl's files in the key management data directory: the world file,
  * the ACS register, the records of card sets and the softcards' cards,
- * all 0640 and group khsm, written atomically. Officers write the first
- * two as root; operators write the others as themselves, which needs the
+ * all 0640 and group khsm, and the key blobs, 0644 (services outside the
+ * group use them), written atomically. Officers write the first two as
+ * root; operators write the others as themselves, which needs the
  * directory writable by the khsm group (khsmctl(8), FILES).
  */
 #include <dirent.h>
@@ -36,7 +37,12 @@ static gid_t kmdata_group(const char *file)
 	return (gid_t)-1;
 }
 
-/* The directory itself, 0750 root:khsm, if it is not there yet. */
+/*
+ * The directory itself, 0755 root:khsm, if it is not there yet: everyone
+ * may read the key blobs in it (the other files are 0640); only its
+ * owner may add files until an administrator lets the group (khsmctl(8),
+ * FILES). Mode set after the group, whatever the umask.
+ */
 int kmdata_prepare(const char *cmd)
 {
 	struct stat st;
@@ -48,11 +54,9 @@ int kmdata_prepare(const char *cmd)
 		fail(cmd, "%s: not a directory", kmdata_dir);
 		return KHSMCTL_EXIT_FAILED;
 	}
-	if (errno != ENOENT || mkdir(kmdata_dir, 0750)) {
-		fail(cmd, "%s: %s", kmdata_dir, strerror(errno));
-		return KHSMCTL_EXIT_FAILED;
-	}
-	if (!khsm_kmdata_gid(&gid) && chown(kmdata_dir, (uid_t)-1, gid)) {
+	if (errno != ENOENT || mkdir(kmdata_dir, 0700) ||
+	    (!khsm_kmdata_gid(&gid) && chown(kmdata_dir, (uid_t)-1, gid)) ||
+	    chmod(kmdata_dir, KMDATA_DIR_MODE)) {
 		fail(cmd, "%s: %s", kmdata_dir, strerror(errno));
 		return KHSMCTL_EXIT_FAILED;
 	}
@@ -83,18 +87,35 @@ int kmdata_writable(const char *cmd)
 	return KHSMCTL_EXIT_FAILED;
 }
 
-int write_kmdata(const char *cmd, const char *name, const void *data,
-		 size_t len)
+static int write_kmdata_mode(const char *cmd, const char *name,
+			     const void *data, size_t len, mode_t mode)
 {
 	int ret;
 
-	ret = khsm_write_file_atomic(kmdata_dir, name, data, len, 0640,
+	ret = khsm_write_file_atomic(kmdata_dir, name, data, len, mode,
 				     kmdata_group(name));
 	if (ret) {
 		fail(cmd, "writing %s/%s: %s", kmdata_dir, name, strerror(-ret));
 		return KHSMCTL_EXIT_FAILED;
 	}
 	return 0;
+}
+
+int write_kmdata(const char *cmd, const char *name, const void *data,
+		 size_t len)
+{
+	return write_kmdata_mode(cmd, name, data, len, KMDATA_FILE_MODE);
+}
+
+/*
+ * A key blob: encrypted and authenticated, and what a service needs to
+ * use its key, so readable by all; writable by its owner alone (a group
+ * member must not swap someone's key), like every file here.
+ */
+int write_key_blob(const char *cmd, const char *name, const void *data,
+		   size_t len)
+{
+	return write_kmdata_mode(cmd, name, data, len, KEY_BLOB_MODE);
 }
 
 int write_world_file(const char *cmd, const struct khsm_world_result *res)

@@ -15,7 +15,7 @@ static void verbs_usage(FILE *f, const char *object, const struct verb *verbs,
 
 	fprintf(f, "Usage: %s %s VERB [ARGS...]\n\nVerbs:\n", PROG_NAME, object);
 	for (i = 0; i < n; i++)
-		fprintf(f, "  %-10s%s\n", verbs[i].name, verbs[i].help);
+		fprintf(f, "  %-12s%s\n", verbs[i].name, verbs[i].help);
 	fprintf(f, "\n'%s %s VERB --help' shows the options of VERB.\n",
 		PROG_NAME, object);
 }

@@ -39,7 +39,10 @@
 #define NONCE	12
 #define TAG	16	/* the same layout in key blobs */
 #define MAC	32
-/* The passphrase key it wants, then a set's terms: persistent, timeout. */
+/*
+ * The passphrase key it wants, then a set's terms: persistent, passphrase
+ * recovery, timeout.
+ */
 #define TERMS	(NONCE + KHSM_PP_KEY_LEN)
 #define CARD_BODY (TERMS + 8 + TAG)
 #define FAKE_TOKENS 8
@@ -79,6 +82,7 @@ struct card_spec {
 	uint8_t k;
 	uint8_t n;
 	uint8_t persistent;
+	uint8_t pp_recovery;		/* an "escrow copy": --lost works */
 	uint32_t timeout;
 	const uint8_t *set_id;
 	const char *set_name;
@@ -288,6 +292,7 @@ static int make_card(const struct khsm_card_req *r, const struct card_spec *cs,
 	if (r->has_passphrase)
 		memcpy(f->data + sizeof(h) + NONCE, r->pp_key, KHSM_PP_KEY_LEN);
 	f->data[sizeof(h) + TERMS] = cs->persistent;
+	f->data[sizeof(h) + TERMS + 1] = cs->pp_recovery;
 	memcpy(f->data + sizeof(h) + TERMS + 4, &timeout, 4);
 	f->index = r->index;
 	f->len = len;
@@ -516,14 +521,22 @@ static int insert_acs(struct khsm *h, const struct khsm_card_info *ci,
 	have++;
 	quorum(res, KHSM_TOKEN_ACS, st.opts.acs_k);
 	quorum(res, KHSM_TOKEN_LOAD_WORLD, st.opts.load_quorum);
+	if (st.opts.key_recovery)
+		quorum(res, KHSM_TOKEN_KEY_RECOVERY, st.opts.kr_quorum);
+	if (st.opts.pp_recovery)
+		quorum(res, KHSM_TOKEN_PP_RECOVERY, st.opts.pr_quorum);
 	if (st.state == KHSM_WORLD_LOADING && have >= st.opts.load_quorum) {
 		st.state = KHSM_WORLD_OPERATIONAL;
 		save_state();
 	}
-	if (have >= st.opts.acs_k) {
-		st.acs_auth = 1U << KHSM_TOKEN_ACS;
+	if (have >= st.opts.acs_k)
+		st.acs_auth |= 1U << KHSM_TOKEN_ACS;
+	if (st.opts.key_recovery && have >= st.opts.kr_quorum)
+		st.acs_auth |= 1U << KHSM_TOKEN_KEY_RECOVERY;
+	if (st.opts.pp_recovery && have >= st.opts.pr_quorum)
+		st.acs_auth |= 1U << KHSM_TOKEN_PP_RECOVERY;
+	if (st.acs_auth)
 		save_state();
-	}
 	return 0;
 }
 
@@ -612,6 +625,65 @@ int __wrap_khsm_card_insert_req(struct khsm *h,
 	if (ci.set_type == KHSM_SET_ACS)
 		return insert_acs(h, &ci, res);
 	return insert_set(h, &ci, req->image, req, res);
+}
+
+/*
+ * A card under a new passphrase: the old one (or, lost, the set's
+ * passphrase recovery and its quorum) opens it; the same card comes back
+ * wanting the new key.
+ */
+int __wrap_khsm_card_passphrase(struct khsm *h, const void *image,
+				size_t len, const uint8_t *old_key,
+				const struct khsm_card_req *card,
+				struct khsm_card_file *out);
+int __wrap_khsm_card_passphrase(struct khsm *h, const void *image,
+				size_t len, const uint8_t *old_key,
+				const struct khsm_card_req *card,
+				struct khsm_card_file *out)
+{
+	const uint8_t *body = (const uint8_t *)image +
+			      sizeof(struct khsm_card_hdr);
+	struct khsm_card_hdr hdr;
+	struct khsm_card_info ci;
+	size_t hlen = sizeof(hdr);
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (st.state == KHSM_WORLD_UNINITIALISED)
+		return refuse(h, -ENOKEY, "no world");
+	if (khsm_card_parse(image, len, &ci, NULL, 0))
+		return refuse(h, -EBADMSG, "damaged card");
+	if (card->index != ci.index)
+		return refuse(h, -EINVAL, "the new passphrase names another card index");
+	if (ci.set_type == KHSM_SET_SOFTCARD && !card->has_passphrase)
+		return refuse(h, -EINVAL, "a softcard needs a passphrase");
+	if (ci.has_passphrase && !old_key && ci.set_type != KHSM_SET_ACS) {
+		if (!body[TERMS + 1])
+			return refuse(h, -EOPNOTSUPP, "this card's set was made without passphrase recovery");
+		if (!(st.acs_auth & (1U << KHSM_TOKEN_PP_RECOVERY)))
+			return refuse(h, -EACCES, "replacing a lost passphrase needs the passphrase-recovery ACS quorum");
+	} else {
+		ret = check_card(h, image, len, old_key, &ci);
+		if (ret)
+			return ret;
+	}
+	out->data = malloc(len);
+	if (!out->data)
+		return -ENOMEM;
+	memcpy(out->data, image, len);
+	memcpy(&hdr, image, hlen);
+	hdr.flags = htole32(card->has_passphrase ? KHSM_CARD_F_PASSPHRASE : 0);
+	hdr.pbkdf2_iter = htole32(card->has_passphrase ? card->pbkdf2_iter : 0);
+	memset(hdr.pp_salt, 0, sizeof(hdr.pp_salt));
+	if (card->has_passphrase)
+		memcpy(hdr.pp_salt, card->pp_salt, sizeof(hdr.pp_salt));
+	memcpy(out->data, &hdr, hlen);
+	memset(out->data + hlen + NONCE, 0, KHSM_PP_KEY_LEN);
+	if (card->has_passphrase)
+		memcpy(out->data + hlen + NONCE, card->pp_key, KHSM_PP_KEY_LEN);
+	out->index = ci.index;
+	out->len = len;
+	return 0;
 }
 
 static bool token_alive(const struct fake_token *t)
@@ -756,6 +828,7 @@ int __wrap_khsm_cardset_create(struct khsm *h,
 {
 	struct card_spec cs = { .type = req->type, .k = req->k, .n = req->n,
 				.timeout = req->timeout,
+				.pp_recovery = !!(req->flags & KHSM_CARDSET_PP_RECOVERY),
 				.set_id = res->set_id, .set_name = req->name };
 	int ret;
 
@@ -1118,6 +1191,46 @@ int __wrap_khsm_key_import(struct khsm *h, const struct khsm_key_req *req,
 			   struct khsm_key_result *res)
 {
 	return key_make(h, req, res, true);
+}
+
+/*
+ * The key under a replacement set's token: the same header but for the
+ * protection and set, the same body; a recovery copy only if the key had
+ * one.
+ */
+int __wrap_khsm_key_recover(struct khsm *h, const void *blob, size_t len,
+			    uint64_t token_id, struct khsm_key_result *res);
+int __wrap_khsm_key_recover(struct khsm *h, const void *blob, size_t len,
+			    uint64_t token_id, struct khsm_key_result *res)
+{
+	const struct fake_token *t;
+	struct khsm_key_info ki;
+	struct khsm_key_hdr kh;
+
+	memset(res, 0, sizeof(*res));
+	if (st.state != KHSM_WORLD_OPERATIONAL)
+		return refuse(h, -ENOKEY, "no world loaded");
+	if (!(st.acs_auth & (1U << KHSM_TOKEN_KEY_RECOVERY)))
+		return refuse(h, -EACCES, "needs the key-recovery ACS quorum");
+	t = key_token(token_id, NULL);
+	if (!t)
+		return refuse(h, -ENOKEY, "the replacement token is not loaded, or not the caller's");
+	if (khsm_key_blob_parse(blob, len, &ki, NULL, 0))
+		return refuse(h, -EBADMSG, "damaged blob");
+	if (!ki.has_recovery)
+		return refuse(h, -EPERM, "this key was made without a recovery copy");
+	memcpy(&kh, blob, sizeof(kh));
+	kh.protection = t->type == KHSM_SET_OCS ? KHSM_PROTECT_OCS :
+			KHSM_PROTECT_SOFTCARD;
+	memcpy(kh.set_id, t->set_id, sizeof(kh.set_id));
+	res->blob = malloc(len);
+	if (!res->blob)
+		return -ENOMEM;
+	memcpy(res->blob, blob, len);
+	memcpy(res->blob, &kh, sizeof(kh));
+	res->blob_len = len;
+	memcpy(res->key_hash, kh.key_hash, sizeof(res->key_hash));
+	return 0;
 }
 
 int __wrap_khsm_key_load(struct khsm *h, const void *blob, size_t len,

@@ -165,7 +165,7 @@ static void world_new(void)
 	CHECK(!strstr(err, "card 2: stretching"));
 	CHECK_INT(mode_of("cards/acs-1.card"), 0600);
 	CHECK_INT(mode_of("cards/acs-2.card"), 0600);
-	CHECK_INT(mode_of("kmdata"), 0750);
+	CHECK_INT(mode_of("kmdata"), 0755);
 	CHECK_INT(mode_of("kmdata/world"), 0640);
 	CHECK_INT(mode_of("kmdata/acs-register"), 0640);
 	snprintf(want, sizeof(want), "%s/kmdata/acs-register", top);
@@ -305,13 +305,16 @@ static void acs_authorise_and_policy(void)
 	shell("printf '\\npass-one-long\\n' > pp-2-1");
 	CHECK_INT(run("acs authorise --card cards/acs-2.card --card cards/acs-1.card "
 		      "--passphrase-file pp-2-1"), 0);
-	CHECK_STR(out, "acs: 1 of 2 cards\nacs: 2 of 2 cards\nauthorised: acs (600 s left)\n");
+	/* Two cards meet the key-recovery quorum (K) too. */
+	CHECK_STR(out, "acs: 1 of 2 cards\nacs: 2 of 2 cards\n"
+		  "authorised: acs, key-recovery (600 s left)\n");
 	CHECK_INT(run("policy load policy"), 0);
 	CHECK_HAS(out, "world file: ");
 	CHECK_HAS(out, "/kmdata/world\n");
 	CHECK_INT(run("world info --json"), 0);
 	CHECK_INT(shell("jq -e '.options.nso_timeout == 120 and .generation == 2 "
-			"and .acs_auth.tokens == [\"acs\"]' out >/dev/null"), 0);
+			"and .acs_auth.tokens == [\"acs\", \"key-recovery\"]' "
+			"out >/dev/null"), 0);
 	CHECK_INT(run("acs logout"), 0);
 	/* Authorised in the same process with --card. */
 	CHECK_INT(run("policy load policy --card cards/acs-2.card --card cards/acs-1.card "
@@ -783,7 +786,7 @@ static void key_generate(void)
 	CHECK_INT(shell("grep -Eq '^key hash: [0-9a-f]{64}$' out && "
 			"grep -qx 'file: sets/key_web_sig' out && "
 			"grep -Eq '^public key sha256: [0-9a-f]{64}$' out"), 0);
-	CHECK_INT(mode_of("sets/key_web_sig"), 0640);
+	CHECK_INT(mode_of("sets/key_web_sig"), 0644);
 	/* Never over a key by accident. */
 	CHECK_INT(run(SETS "key generate --app web --ident sig --protect module "
 		      EC_KEY), 1);
@@ -1002,6 +1005,216 @@ static void key_delete(void)
 	CHECK_INT(run("key frobnicate"), 2);
 }
 
+/*
+ * Key recovery: the officer's quorum, a token of the replacement set
+ * held, and a key that has a recovery copy. web soft (softcard signer)
+ * goes to card set webtls.
+ */
+static void key_recover(void)
+{
+	if (!ready())
+		return;
+	CHECK_INT(run(SETS "acs logout"), 0);
+	CHECK_INT(run(PRELOAD_WEBTLS "key recover web soft --to cardset:webtls"),
+		  4);
+	CHECK_HAS(err, "needs the key-recovery ACS quorum");
+	CHECK_HAS(err, "run 'khsmctl acs authorise' first");
+	CHECK_INT(run(SETS "acs authorise --card sets-acs/acs-1.card "
+		      "--passphrase-file pp-acs"), 0);
+	CHECK_HAS(out, "authorised: acs, key-recovery (600 s left)\n");
+	/* No token of the set held: nothing asked. */
+	CHECK_INT(run(SETS "key recover web soft --to cardset:webtls"), 1);
+	CHECK_HAS(err, "no token of 'webtls' is loaded for you");
+	CHECK_HAS(err, "khsmctl key recover ...");
+	CHECK_INT(run(SETS "key recover web soft --to softcard:webtls"), 2);
+	CHECK_HAS(err, "'webtls' is an operator card set, not a softcard "
+		  "(--to cardset:NAME)");
+	CHECK_INT(run(SETS "key recover web soft --to webtls"), 2);
+	CHECK_HAS(err, "--to webtls: cardset:NAME or softcard:NAME");
+	CHECK_INT(run(PRELOAD_SIGNER "key recover web soft --to softcard:signer"),
+		  1);
+	CHECK_HAS(err, "key web soft is protected by 'signer' already");
+	/* Made with --no-recovery: the module says no. */
+	CHECK_INT(run(PRELOAD_WEBTLS "key recover web aes1 --to cardset:webtls"),
+		  4);
+	CHECK_HAS(err, "made without a recovery copy");
+	shell("cp sets/key_web_soft old-soft");
+	CHECK_INT(run(PRELOAD_WEBTLS "key recover web soft --to cardset:webtls"),
+		  0);
+	CHECK_HAS(out, "file: sets/key_web_soft\nprotection: ocs webtls\n"
+		  "recovery copy: yes\n");
+	CHECK_HAS(err, "copies of the old blob (backups, other hosts) still load");
+	CHECK_INT(mode_of("sets/key_web_soft"), 0644);
+	CHECK_INT(run(SETS "key info web soft"), 0);
+	CHECK_HAS(out, "protection:        ocs webtls\n");
+	/* The same key: what it signs verifies with the old public key. */
+	CHECK_INT(run(PRELOAD_WEBTLS "key sign web soft --in msg --out rec.sig"),
+		  0);
+	CHECK_INT(shell("openssl dgst -sha256 -verify soft.pem -signature rec.sig "
+			"msg >/dev/null"), 0);
+	CHECK_INT(run(PRELOAD_SIGNER "key sign web soft --in msg --out x.sig"), 1);
+	CHECK_INT(run("key help recover"), 0);
+	CHECK_HAS(out, "Usage: khsmctl key recover APP ID --to");
+}
+
+/* Passphrase changes: webtls-3 and the softcard, under the strict8 policy. */
+static void card_passphrase(void)
+{
+	if (!ready())
+		return;
+	shell("printf 'carol-pass\ncarol-new-pass\n' > pp-c;"
+	      "printf 'carol-pass\nshort\n' > pp-c-short;"
+	      "printf 'carol-pass\n\n' > pp-c-empty;"
+	      "printf 'wrong-pass\ncarol-other-pass\n' > pp-c-wrong;"
+	      "printf 'carol-new-pass\n' > pp-c-new;"
+	      "printf 'alice-pass\ncarol-new-pass\n' > pp-13-new;"
+	      "printf 'signer-pass\nsigner-new-pass\n' > pp-s;"
+	      "printf 'signer-new-pass\n' > pp-s-new; chmod 0600 pp-*;"
+	      "chmod 0640 ocs/webtls-3.card; cp ocs/webtls-3.card old-3.card");
+	CHECK_INT(run(SETS "card passphrase ocs/webtls-3.card "
+		      "--passphrase-file pp-c-wrong"), 1);
+	CHECK_HAS(err, "card passphrase: access denied");
+	CHECK_HAS(err, "wrong passphrase; try again in 1 s");
+	CHECK_INT(shell("cmp -s old-3.card ocs/webtls-3.card"), 0);
+	CHECK_INT(run(SETS "card passphrase ocs/webtls-3.card "
+		      "--passphrase-file pp-c-short"), 1);
+	CHECK_HAS(err, "card 3: passphrase too short: the policy refuses fewer than 8");
+	CHECK_INT(run(SETS "card passphrase ocs/webtls-3.card "
+		      "--passphrase-file pp-c-empty"), 1);
+	CHECK_HAS(err, "empty: --no-passphrase removes the card's passphrase");
+	CHECK_INT(run(SETS "card passphrase ocs/webtls-3.card --no-passphrase "
+		      "--passphrase-file pp-c-new"), 1);
+	CHECK_HAS(err, "card 3: no passphrase: the policy refuses fewer than 8");
+	CHECK_INT(run(SETS "card passphrase ocs/webtls-3.card --lost "
+		      "--passphrase-file pp-c-new"), 1);
+	CHECK_HAS(err, "made without passphrase recovery");
+	CHECK_INT(run(SETS "card passphrase ocs/webtls-3.card"), 2);
+	CHECK_HAS(err, "not on a terminal: give --passphrase-fd or --passphrase-file");
+	CHECK_INT(shell("cmp -s old-3.card ocs/webtls-3.card"), 0);
+	CHECK_INT(run(SETS "card passphrase ocs/webtls-3.card "
+		      "--passphrase-file pp-c"), 0);
+	CHECK_STR(out, "card 3 'webtls-3' of ocs 'webtls': new passphrase\n"
+		  "file: ocs/webtls-3.card\n");
+	CHECK_HAS(err, "copies of the old card file still open with the old passphrase");
+	CHECK_INT(mode_of("ocs/webtls-3.card"), 0640);
+	CHECK_INT(shell("test $(ls -A ocs | grep -c '^\\.') -eq 0"), 0);
+	CHECK_INT(run(SETS "token load webtls " WEBTLS_CARDS), 1);
+	CHECK_HAS(err, "wrong passphrase");
+	CHECK_INT(run(SETS "token load webtls --card ocs/webtls-1.card "
+		      "--card ocs/webtls-3.card --passphrase-file pp-13-new"), 0);
+	/* A softcard keeps a passphrase; its new one loads it. */
+	CHECK_INT(run(SETS "card passphrase sets/softcard_signer --no-passphrase"),
+		  2);
+	CHECK_HAS(err, "a softcard keeps a passphrase");
+	CHECK_INT(run(SETS "card passphrase sets/softcard_signer "
+		      "--passphrase-file pp-s"), 0);
+	CHECK_HAS(out, "card 1 'signer' of softcard 'signer': new passphrase\n");
+	CHECK_INT(mode_of("sets/softcard_signer"), 0640);
+	CHECK_INT(run(SETS "token load signer --passphrase-file pp-soft"), 1);
+	CHECK_INT(run(SETS "token load signer --passphrase-file pp-s-new"), 0);
+	/* ACS cards have no escrow; a card without a passphrase loses none. */
+	CHECK_INT(run(SETS "card passphrase sets-acs/acs-1.card --lost "
+		      "--passphrase-file pp-c-new"), 1);
+	CHECK_HAS(err, "ACS cards have no escrow copy");
+	CHECK_INT(run(SETS "card passphrase"), 2);
+	CHECK_HAS(err, "CARDFILE is needed");
+	CHECK_INT(run("card help passphrase"), 0);
+	CHECK_HAS(out, "Usage: khsmctl card passphrase CARDFILE");
+}
+
+static void cardset_erase(void)
+{
+	if (!ready())
+		return;
+	shell("printf 'gone-one-pass\ngone-two-pass\n' > pp-gone;"
+	      "printf 'gone-one-pass\n' > pp-gone1;"
+	      "printf 'wrong-pass-x\n' > pp-gone-wrong;"
+	      "printf 'tmp-soft-pass\n' > pp-tmp; chmod 0600 pp-*");
+	CHECK_INT(run(SETS "cardset create gone -K 1 -N 2 --card-dir ocs "
+		      "--passphrase-file pp-gone"), 0);
+	CHECK_INT(run(SETS "token preload gone --card ocs/gone-1.card "
+		      "--passphrase-file pp-gone1 -- $KHSMCTL_FAKE " SETS
+		      "key generate --app gone --ident k1 --protect cardset:gone "
+		      EC_KEY), 0);
+	CHECK_INT(run(SETS "acs logout"), 0);
+	CHECK_INT(run(SETS "cardset erase gone"), 4);
+	CHECK_HAS(err, "erasing 'gone' needs a card of the set (--card FILE), or root with the ACS authorised");
+	CHECK_INT(run(SETS "cardset erase gone --card ocs/webtls-1.card"), 1);
+	CHECK_HAS(err, "ocs/webtls-1.card: card 1 of 'webtls', not of 'gone'");
+	CHECK_INT(run(SETS "cardset erase gone --card ocs/gone-1.card "
+		      "--passphrase-file pp-gone-wrong"), 1);
+	CHECK_HAS(err, "wrong passphrase");
+	CHECK_INT(mode_of("sets/cardset_gone"), 0640);
+	CHECK_INT(run(SETS "cardset erase gone --card ocs/gone-1.card "
+		      "--passphrase-file pp-gone1"), 0);
+	CHECK_STR(out, "card 1 'gone-1' of 'gone' verified\n"
+		  "deleted ocs/gone-1.card\ndeleted sets/cardset_gone\n"
+		  "erased ocs 'gone'\n");
+	CHECK_HAS(err, "1 of the set's 2 cards were not given: destroy them");
+	CHECK_HAS(err, "the module keeps no list of erased sets: any copy of enough of its cards still loads its token");
+	CHECK_HAS(err, "sets/key_gone_k1 was protected by 'gone'");
+	CHECK_INT(mode_of("ocs/gone-1.card"), -1);
+	CHECK_INT(mode_of("ocs/gone-2.card"), 0600);
+	CHECK_INT(run(SETS "cardset info gone"), 1);
+	CHECK_INT(run(SETS "cardset erase gone --card ocs/gone-2.card"), 1);
+	CHECK_HAS(err, "no card set or softcard 'gone'");
+	/* A softcard: its passphrase; an officer: nothing. */
+	CHECK_INT(run(SETS "softcard create tmp --passphrase-file pp-tmp"), 0);
+	CHECK_INT(run(SETS "cardset erase tmp --card ocs/gone-2.card"), 2);
+	CHECK_HAS(err, "'tmp' is a softcard");
+	CHECK_INT(run(SETS "cardset erase tmp --passphrase-file pp-tmp"), 0);
+	CHECK_HAS(out, "deleted sets/softcard_tmp\ndeleted sets/cardset_tmp\n");
+	CHECK_INT(mode_of("sets/softcard_tmp"), -1);
+	CHECK_INT(run(SETS "cardset create gone2 -N 2 --card-dir ocs "
+		      "--passphrase-file pp-gone"), 0);
+	CHECK_INT(run(SETS "acs authorise --card sets-acs/acs-1.card "
+		      "--passphrase-file pp-acs"), 0);
+	CHECK_INT(run(SETS "cardset erase gone2 --card ocs/gone2-1.card "
+		      "--card ocs/gone2-2.card"), 0);
+	CHECK_STR(out, "deleted ocs/gone2-1.card\ndeleted ocs/gone2-2.card\n"
+		  "deleted sets/cardset_gone2\nerased ocs 'gone2'\n");
+	CHECK_INT(run(SETS "cardset erase"), 2);
+	CHECK_HAS(err, "NAME is needed");
+}
+
+/* A world with passphrase recovery: a lost passphrase replaced. */
+static void card_passphrase_lost(void)
+{
+#define PR	"--kmdata pr "
+	if (!ready())
+		return;
+	CHECK_INT(run("world unload"), 0);
+	shell("mkdir -p pr-acs pr-ocs; printf 'prset-pass-1\n' > pp-pr;"
+	      "printf 'prset-pass-2\n' > pp-pr2; chmod 0600 pp-pr pp-pr2");
+	CHECK_INT(run(PR "world new --pp-recovery 1 --card-dir pr-acs "
+		      "--no-passphrase"), 0);
+	CHECK_INT(run(PR "cardset create prset --pp-recovery --card-dir pr-ocs "
+		      "--passphrase-file pp-pr"), 0);
+	CHECK_INT(run(PR "cardset create plain --card-dir pr-ocs "
+		      "--passphrase-file pp-pr"), 0);
+	CHECK_INT(run(PR "card passphrase pr-ocs/prset-1.card --lost "
+		      "--passphrase-file pp-pr2"), 4);
+	CHECK_HAS(err, "needs the passphrase-recovery ACS quorum: run 'khsmctl acs authorise' first");
+	CHECK_INT(run(PR "acs authorise --for nonsense --card pr-acs/acs-1.card"),
+		  2);
+	CHECK_HAS(err, "--for nonsense: acs, key-recovery or passphrase-recovery");
+	CHECK_INT(run(PR "acs authorise --for passphrase-recovery "
+		      "--card pr-acs/acs-1.card"), 0);
+	CHECK_HAS(out, "passphrase-recovery: 1 of 1 cards\n");
+	CHECK_HAS(out, "passphrase-recovery (600 s left)\n");
+	CHECK_INT(run(PR "card passphrase pr-ocs/plain-1.card --lost "
+		      "--passphrase-file pp-pr2"), 1);
+	CHECK_HAS(err, "made without passphrase recovery");
+	CHECK_INT(run(PR "card passphrase pr-ocs/prset-1.card --lost "
+		      "--passphrase-file pp-pr2"), 0);
+	CHECK_HAS(out, "card 1 'prset-1' of ocs 'prset': new passphrase\n");
+	CHECK_INT(run(PR "token load prset --card pr-ocs/prset-1.card "
+		      "--passphrase-file pp-pr"), 1);
+	CHECK_INT(run(PR "token load prset --card pr-ocs/prset-1.card "
+		      "--passphrase-file pp-pr2"), 0);
+#undef PR
+}
+
 static void cleanup(void)
 {
 	char cmd[128];
@@ -1044,6 +1257,10 @@ static const struct unit_test tests[] = {
 	{ "key import: raw, PKCS#8, SPKI", key_import },
 	{ "key import refused by the policy", key_import_refused },
 	{ "key delete, help", key_delete },
+	{ "key recover: quorum, token, no recovery copy", key_recover },
+	{ "card passphrase: change, refusals, softcard", card_passphrase },
+	{ "cardset erase: card, officer, softcard", cardset_erase },
+	{ "card passphrase --lost", card_passphrase_lost },
 	{ "clean up", cleanup },
 };
 
