@@ -10,8 +10,10 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <crypto/algapi.h>
+#include <crypto/hash.h>
 
 #include "kcrypto.h"
+#include "keys.h"
 #include "ec.h"
 #include "khsm.h"
 #include "wrap.h"
@@ -24,7 +26,7 @@
 static char *selftest_fail;
 module_param(selftest_fail, charp, 0444);
 MODULE_PARM_DESC(selftest_fail,
-		 "testing: make the named known-answer test fail (aes-256-gcm, hmac-sha256, aes-kw or ecdsa-ecdh) to exercise the error state");
+		 "testing: make the named known-answer test fail (aes-256-gcm, hmac-sha256, hmac-sha384, hmac-sha512, aes-cmac, aes-kw or ecdsa-ecdh) to exercise the error state");
 
 /* Wycheproof aes_gcm_test.json, tcId 101 */
 static const u8 gcm_key[32] = {
@@ -57,6 +59,36 @@ static const u8 hmac_mac[32] = {
 	0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26,
 	0x08, 0x95, 0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
 	0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43,
+};
+
+/* RFC 4231 test case 2, as for hmac-sha256 */
+static const u8 hmac384_mac[48] = {
+	0xaf, 0x45, 0xd2, 0xe3, 0x76, 0x48, 0x40, 0x31, 0x61, 0x7f, 0x78, 0xd2,
+	0xb5, 0x8a, 0x6b, 0x1b, 0x9c, 0x7e, 0xf4, 0x64, 0xf5, 0xa0, 0x1b, 0x47,
+	0xe4, 0x2e, 0xc3, 0x73, 0x63, 0x22, 0x44, 0x5e, 0x8e, 0x22, 0x40, 0xca,
+	0x5e, 0x69, 0xe2, 0xc7, 0x8b, 0x32, 0x39, 0xec, 0xfa, 0xb2, 0x16, 0x49,
+};
+static const u8 hmac512_mac[64] = {
+	0x16, 0x4b, 0x7a, 0x7b, 0xfc, 0xf8, 0x19, 0xe2, 0xe3, 0x95, 0xfb, 0xe7,
+	0x3b, 0x56, 0xe0, 0xa3, 0x87, 0xbd, 0x64, 0x22, 0x2e, 0x83, 0x1f, 0xd6,
+	0x10, 0x27, 0x0c, 0xd7, 0xea, 0x25, 0x05, 0x54, 0x97, 0x58, 0xbf, 0x75,
+	0xc0, 0x5a, 0x99, 0x4a, 0x6d, 0x03, 0x4f, 0x65, 0xf8, 0xf0, 0xe6, 0xfd,
+	0xca, 0xea, 0xb1, 0xa3, 0x4d, 0x4a, 0x6b, 0x4b, 0x63, 0x6e, 0x07, 0x0a,
+	0x38, 0xbc, 0xe7, 0x37,
+};
+
+/* RFC 4493 example 2 */
+static const u8 cmac_key[16] = {
+	0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88,
+	0x09, 0xcf, 0x4f, 0x3c,
+};
+static const u8 cmac_msg[16] = {
+	0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96, 0xe9, 0x3d, 0x7e, 0x11,
+	0x73, 0x93, 0x17, 0x2a,
+};
+static const u8 cmac_mac[16] = {
+	0x07, 0x0a, 0x16, 0xb4, 0x6b, 0x4d, 0x41, 0x44, 0xf7, 0x9b, 0xdd, 0x9d,
+	0xd0, 0x4a, 0x28, 0x7c,
 };
 
 struct kat {
@@ -158,9 +190,64 @@ static int kat_ec(const u8 *expect, const char **why)
 	return khsm_ec_selftest();
 }
 
+/*
+ * The MACs the data path offers besides HMAC-SHA256, through the same
+ * transform names its keys are set up with (keys.c).
+ */
+static int kat_keyed_mac(u32 mech, const u8 *key, size_t key_len,
+			 const u8 *msg, size_t msg_len, const u8 *expect,
+			 size_t len, const char **why)
+{
+	struct crypto_shash *tfm;
+	u8 out[HASH_MAX_DIGESTSIZE];
+	int err;
+
+	*why = "no such transform";
+	tfm = crypto_alloc_shash(khsm_mac_alg(mech), 0, 0);
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm);
+	*why = "digest failed";
+	err = crypto_shash_setkey(tfm, key, key_len) ?:
+	      crypto_shash_tfm_digest(tfm, msg, msg_len, out);
+	if (!err && (crypto_shash_digestsize(tfm) != len ||
+		     crypto_memneq(out, expect, len))) {
+		*why = "MAC mismatch";
+		err = -EINVAL;
+	}
+	crypto_free_shash(tfm);
+	memzero_explicit(out, sizeof(out));
+	return err;
+}
+
+static int kat_hmac384(const u8 *expect, const char **why)
+{
+	return kat_keyed_mac(KHSM_MECH_HMAC_SHA384, hmac_key,
+			     sizeof(hmac_key) - 1, hmac_msg,
+			     sizeof(hmac_msg) - 1, expect,
+			     sizeof(hmac384_mac), why);
+}
+
+static int kat_hmac512(const u8 *expect, const char **why)
+{
+	return kat_keyed_mac(KHSM_MECH_HMAC_SHA512, hmac_key,
+			     sizeof(hmac_key) - 1, hmac_msg,
+			     sizeof(hmac_msg) - 1, expect,
+			     sizeof(hmac512_mac), why);
+}
+
+static int kat_cmac(const u8 *expect, const char **why)
+{
+	return kat_keyed_mac(KHSM_MECH_AES_CMAC, cmac_key, sizeof(cmac_key),
+			     cmac_msg, sizeof(cmac_msg), expect,
+			     sizeof(cmac_mac), why);
+}
+
 static const struct kat kats[] = {
 	{ "aes-256-gcm", kat_gcm, gcm_ct, sizeof(gcm_ct) },
 	{ "hmac-sha256", kat_hmac, hmac_mac, sizeof(hmac_mac) },
+	{ "hmac-sha384", kat_hmac384, hmac384_mac, sizeof(hmac384_mac) },
+	{ "hmac-sha512", kat_hmac512, hmac512_mac, sizeof(hmac512_mac) },
+	{ "aes-cmac", kat_cmac, cmac_mac, sizeof(cmac_mac) },
 	{ "aes-kw", kat_wrap, kat_wrap_token, 1 },
 	{ "ecdsa-ecdh", kat_ec, kat_ec_token, sizeof(kat_ec_token) },
 };
