@@ -9,7 +9,7 @@
  *   khsm-bench --smoke
  *
  * Each cell (workload, back end, threads) runs --reps repetitions of
- * --time seconds each; the table shows the median, min and max of the
+ * --time seconds each, the back ends of a workload taking turns; the table shows the median, min and max of the
  * operations per second, the MB/s and microseconds per operation of the
  * median, and the median's ratio to khsm's single-op rate. --smoke runs a
  * few operations of each and checks that the back ends agree (KTAP).
@@ -44,6 +44,7 @@ static struct backend *const backends[] = {
 	&be_afalg, &be_softhsm, &be_openssl, &be_syscall,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+#define NBACKENDS_MAX 16
 
 static struct {
 	int reps;
@@ -175,50 +176,100 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int measure(const struct workload *w, const struct backend *b,
-		   int threads, struct result *r)
-{
-	struct worker wk[MAX_THREADS] = {};
-	double rates[64];
+/*
+ * One cell: a back end on a workload with some threads. The cells of one
+ * workload and thread count take their repetitions in turns (rep 1 of
+ * every back end, then rep 2, ...), so that a burst of load from elsewhere
+ * on a shared host lands on all of them alike and the ratios hold.
+ */
+struct cell {
+	const struct backend *b;
+	struct worker wk[MAX_THREADS];
 	pthread_barrier_t start;
-	int err = 0, i, rep;
+	double rates[64];
+	int err;
+};
 
-	for (i = 0; i < threads && !err; i++) {
-		wk[i].b = b;
-		wk[i].start = &start;
-		err = b->ctx_new(w, &wk[i].ctx);
+static int cell_setup(struct cell *c, const struct workload *w, int threads)
+{
+	for (int i = 0; i < threads && !c->err; i++) {
+		c->wk[i].b = c->b;
+		c->wk[i].start = &c->start;
+		c->err = c->b->ctx_new(w, &c->wk[i].ctx);
 		/* Warm up: first-use costs stay out of the numbers. */
-		if (!err)
-			err = b->run(wk[i].ctx, b->batch);
+		if (!c->err)
+			c->err = c->b->run(c->wk[i].ctx, c->b->batch);
 	}
-	for (rep = 0; rep < opt.reps && !err; rep++) {
-		pthread_barrier_init(&start, NULL, threads);
-		for (i = 0; i < threads; i++)
-			pthread_create(&wk[i].tid, NULL, work, &wk[i]);
-		rates[rep] = 0;
-		for (i = 0; i < threads; i++) {
-			pthread_join(wk[i].tid, NULL);
-			if (wk[i].err)
-				err = wk[i].err;
-			rates[rep] += wk[i].rate;
-		}
-		pthread_barrier_destroy(&start);
-	}
+	return c->err;
+}
+
+static void cell_rep(struct cell *c, int threads, int rep)
+{
+	int i;
+
+	if (c->err)
+		return;
+	pthread_barrier_init(&c->start, NULL, threads);
 	for (i = 0; i < threads; i++)
-		if (wk[i].ctx)
-			b->ctx_free(wk[i].ctx);
-	if (err) {
-		bench_warn("%s %s x%d: %s", w->name, b->name, threads,
-			   strerror(err < 0 ? -err : err));
-		return err;
+		pthread_create(&c->wk[i].tid, NULL, work, &c->wk[i]);
+	c->rates[rep] = 0;
+	for (i = 0; i < threads; i++) {
+		pthread_join(c->wk[i].tid, NULL);
+		if (c->wk[i].err)
+			c->err = c->wk[i].err;
+		c->rates[rep] += c->wk[i].rate;
 	}
-	qsort(rates, opt.reps, sizeof(*rates), cmp_double);
-	r->med = opt.reps % 2 ? rates[opt.reps / 2] :
-		 (rates[opt.reps / 2 - 1] + rates[opt.reps / 2]) / 2;
-	r->min = rates[0];
-	r->max = rates[opt.reps - 1];
+	pthread_barrier_destroy(&c->start);
+}
+
+static int cell_finish(struct cell *c, const struct workload *w, int threads,
+		       struct result *r)
+{
+	for (int i = 0; i < threads; i++)
+		if (c->wk[i].ctx)
+			c->b->ctx_free(c->wk[i].ctx);
+	if (c->err) {
+		bench_warn("%s %s x%d: %s", w->name, c->b->name, threads,
+			   strerror(c->err < 0 ? -c->err : c->err));
+		return c->err;
+	}
+	qsort(c->rates, opt.reps, sizeof(*c->rates), cmp_double);
+	r->med = opt.reps % 2 ? c->rates[opt.reps / 2] :
+		 (c->rates[opt.reps / 2 - 1] + c->rates[opt.reps / 2]) / 2;
+	r->min = c->rates[0];
+	r->max = c->rates[opt.reps - 1];
 	r->ok = true;
 	return 0;
+}
+
+/* Every back end that runs @w with @threads threads; 0 or 1 (a failure). */
+static int measure_all(const struct workload *w, int threads)
+{
+	static struct cell cells[NBACKENDS_MAX];
+	struct result *first = &results[nresults];
+	int n = 0, ret = 0;
+
+	for (size_t j = 0; j < NBACKENDS; j++) {
+		if (!backend_ok[j] || !backends[j]->supports(w))
+			continue;
+		memset(&cells[n], 0, sizeof(cells[n]));
+		cells[n].b = backends[j];
+		cell_setup(&cells[n++], w, threads);
+	}
+	for (int rep = 0; rep < opt.reps; rep++)
+		for (int i = 0; i < n; i++)
+			cell_rep(&cells[i], threads, rep);
+	for (int i = 0; i < n; i++) {
+		struct result *r = &first[i];
+
+		r->w = w;
+		r->b = cells[i].b;
+		r->threads = threads;
+		if (cell_finish(&cells[i], w, threads, r))
+			ret = 1;
+	}
+	nresults += n;
+	return ret;
 }
 
 /* --- reporting --- */
@@ -804,20 +855,9 @@ int main(int argc, char **argv)
 
 		if (!listed(opt.workloads, w->name))
 			continue;
-		for (int t = 0; t < opt.nthreads; t++) {
-			for (size_t j = 0; j < NBACKENDS; j++) {
-				struct result *r = &results[nresults];
-
-				if (!backend_ok[j] || !backends[j]->supports(w))
-					continue;
-				r->w = w;
-				r->b = backends[j];
-				r->threads = opt.threads[t];
-				if (measure(w, backends[j], opt.threads[t], r))
-					ret = 1;
-				nresults++;
-			}
-		}
+		for (int t = 0; t < opt.nthreads; t++)
+			if (measure_all(w, opt.threads[t]))
+				ret = 1;
 	}
 	print_table();
 	if (!opt.no_targets)
