@@ -494,30 +494,45 @@ static int key_make(const struct khsm_world *w, const struct khsm_key_req *req,
 	return err;
 }
 
+/* What making a blob works on: the secret (wiped) and the new header. */
+struct key_scratch {
+	struct key_material m;
+	struct khsm_key_hdr h;
+};
+
+/* The operational world, under khsm_ctl_lock; ERR_PTR(-ENOKEY) if none. */
+static struct khsm_world *world_for_keys(struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&khsm_ctl_lock);
+	if (khsm_world_state_locked() != KHSM_WORLD_OPERATIONAL) {
+		NL_SET_ERR_MSG_MOD(extack, "no world is loaded");
+		return ERR_PTR(-ENOKEY);
+	}
+	return khsm_world_get_locked();
+}
+
 int khsm_key_create(const struct khsm_key_req *req, struct khsm_blob *blob,
 		    u8 key_hash[KHSM_KEY_HASH_LEN],
 		    struct netlink_ext_ack *extack)
 {
 	struct khsm_token *t = NULL;
 	struct key_material *m;
+	struct key_scratch *s;
 	struct khsm_key_hdr *h;
 	struct khsm_world *w;
 	bool recovery;
 	int err;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
-	err = -ENOMEM;
-	if (!m || !h)
-		goto out_free;
-
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	m = &s->m;
+	h = &s->h;
 	mutex_lock(&khsm_ctl_lock);
-	w = khsm_world_get_locked();
-	err = -ENOKEY;
-	if (khsm_world_state_locked() != KHSM_WORLD_OPERATIONAL) {
-		NL_SET_ERR_MSG_MOD(extack, "no world is loaded");
+	w = world_for_keys(extack);
+	err = PTR_ERR_OR_ZERO(w);
+	if (err)
 		goto out_unlock;
-	}
 	err = key_policy_check(w, req, extack) ?:
 	      key_token(req, &t, extack) ?:
 	      key_recovery(w, req, t, &recovery, extack) ?:
@@ -530,9 +545,7 @@ out_unlock:
 	mutex_unlock(&khsm_ctl_lock);
 	if (t)
 		khsm_token_put(t);
-out_free:
-	kfree_sensitive(m);
-	kfree(h);
+	kfree_sensitive(s);
 	return err;
 }
 
@@ -718,22 +731,21 @@ int khsm_key_recover(const u8 *blob, size_t len, u64 token_id,
 {
 	struct khsm_token *t = NULL;
 	struct key_material *m;
+	struct key_scratch *s;
 	struct khsm_key_hdr *h;
 	struct khsm_world *w;
 	int err;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
-	err = -ENOMEM;
-	if (!m || !h)
-		goto out_free;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	m = &s->m;
+	h = &s->h;
 	mutex_lock(&khsm_ctl_lock);
-	w = khsm_world_get_locked();
-	err = -ENOKEY;
-	if (khsm_world_state_locked() != KHSM_WORLD_OPERATIONAL) {
-		NL_SET_ERR_MSG_MOD(extack, "no world is loaded");
+	w = world_for_keys(extack);
+	err = PTR_ERR_OR_ZERO(w);
+	if (err)
 		goto out_unlock;
-	}
 	err = khsm_acs_require(w, KHSM_TOKEN_KEY_RECOVERY, extack);
 	if (err)
 		goto out_unlock;
@@ -751,8 +763,6 @@ out_unlock:
 	mutex_unlock(&khsm_ctl_lock);
 	if (t)
 		khsm_token_put(t);
-out_free:
-	kfree_sensitive(m);
-	kfree(h);
+	kfree_sensitive(s);
 	return err;
 }
