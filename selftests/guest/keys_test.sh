@@ -3,8 +3,8 @@
 # Application keys with khsmctl and libkhsm on the real module: a
 # module-protected P-256 key generated, its public key exported and a
 # signature the module made checked by openssl, list and info, a softcard
-# key that loads only while its token is held, an import, and import
-# refused once the policy says so.
+# key that loads only while its token is held, an import, import refused
+# once the policy says so, and who may read and write the blobs.
 . "$(dirname "$0")/../lib.sh"
 
 work=$(mktemp -d /tmp/keys.XXXXXX)
@@ -28,7 +28,7 @@ check "a world to work in" [ "$(ctl world info --json | jq -r .state)" = operati
 # A module key: no token, usable as soon as the world is loaded.
 out=$(ctl key generate --app demo --ident signer --protect module "${ec[@]}" 2>&1)
 check "key generate: a module-protected ec-p256 key" grep -q '^key hash: [0-9a-f]\{64\}$' <<<"$out"
-check "its blob is kept in kmdata, 0640" [ "$(stat -c %a "$KHSM_KMDATA/key_demo_signer")" = 640 ]
+check "its blob is kept in kmdata, 0644" [ "$(stat -c %a "$KHSM_KMDATA/key_demo_signer")" = 644 ]
 check "key pubkey writes its SubjectPublicKeyInfo" ctl key pubkey demo signer --out "$work/signer.pem"
 check "openssl reads a P-256 public key" \
 	bash -c "openssl pkey -pubin -in '$work/signer.pem' -noout -text | grep -q 'NIST CURVE: P-256'"
@@ -98,11 +98,36 @@ check "generate still works" \
 
 # An operator, not root, makes and uses a key in a group-writable kmdata.
 chmod 755 "$work"
-chgrp khsm "$KHSM_KMDATA" && chmod 3770 "$KHSM_KMDATA"
+check "world new made the kmdata directory 0755" [ "$(stat -c %a "$KHSM_KMDATA")" = 755 ]
+chgrp khsm "$KHSM_KMDATA" && chmod 3775 "$KHSM_KMDATA"
 check "an operator generates a key" \
 	as_user khsmop "$KHSMCTL" key generate --app ops --ident k1 --protect module "${ec[@]}"
+check "its blob is the operator's, 0644, group khsm" \
+	[ "$(stat -c '%a %U:%G' "$KHSM_KMDATA/key_ops_k1")" = "644 khsmop:khsm" ]
 check "and signs with it" \
 	as_user khsmop "$KHSMCTL" key sign ops k1 --in "$work/msg" --out /dev/null
+check_fails "another group member cannot replace someone else's blob" \
+	as_user khsmop cp "$KHSM_KMDATA/key_ops_k1" "$KHSM_KMDATA/key_demo_signer"
+check_fails "nor rename over it" \
+	as_user khsmop mv "$KHSM_KMDATA/key_ops_k1" "$KHSM_KMDATA/key_demo_signer"
+
+# Users outside the khsm group read blobs (a service needs its blob and
+# /dev/khsm) but make none.
+as_user outsider cat "$KHSM_KMDATA/key_demo_signer" >"$work/outsider.copy"
+check "an outsider reads a key blob" cmp -s "$work/outsider.copy" "$KHSM_KMDATA/key_demo_signer"
+check "and its header: key info needs no module" \
+	as_user outsider "$KHSMCTL" key info demo signer
+check_fails "an outsider cannot put a file in kmdata" \
+	as_user outsider touch "$KHSM_KMDATA/key_out_k1"
+err=$(as_user outsider "$KHSMCTL" key generate --app out --ident k1 --protect module "${ec[@]}" 2>&1)
+check "nor make a key there: $(tail -1 <<<"$err")" \
+	bash -c "[ ! -e '$KHSM_KMDATA/key_out_k1' ] && grep -q 'Permission denied' <<<'$err'"
+mkdir -m 777 "$work/own"
+err=$(KHSM_KMDATA=$work/own as_user outsider "$KHSMCTL" key generate --app out --ident k1 \
+	--protect module "${ec[@]}" 2>&1)
+rc=$?
+check "nor in a directory of its own: the module refuses it, exit 4 ($rc)" \
+	bash -c "[ $rc -eq 4 ] && [ ! -e '$work/own/key_out_k1' ]"
 check "key delete removes the blob" ctl key delete ops k1
 check "key list has the rest" [ "$(ctl key list | wc -l)" -eq 4 ]
 

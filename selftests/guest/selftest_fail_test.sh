@@ -2,13 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 # A failed known-answer test leaves the module loaded in its error state:
 # it refuses work, GET_INFO and dmesg say why, and it unloads cleanly.
+# Every test of kmod/selftest.c's kats[] table, each forced to fail.
 . "$(dirname "$0")/../lib.sh"
 PROBE=$KHSM_TOP/build/selftests/khsm_probe
+KATS="aes-256-gcm hmac-sha256 hmac-sha384 hmac-sha512 aes-cmac aes-kw ecdsa-ecdh"
 
-ktap_begin 15
+set -- $KATS
+ktap_begin $(($# * 7 + 2))
+
+# A test added to the module and not here fails this, not silently.
+src=$(sed -n '/kats\[\] = {/,/^};/p' "$KHSM_TOP/kmod/selftest.c" |
+	grep -o '{ "[^"]*"' | cut -d'"' -f2 | tr '\n' ' ')
+check "these are kmod/selftest.c's known-answer tests: $src" [ "$src" = "$KATS " ]
 
 khsm_unload
-for kat in aes-256-gcm hmac-sha256; do
+for kat in $KATS; do
 	dmesg -C
 	check "$kat: module loads with the test forced to fail" khsm_load selftest_fail=$kat
 	udevadm settle 2>/dev/null

@@ -3,7 +3,7 @@
 # Operator card sets, softcards and their tokens with khsmctl: creating
 # them (as an operator, no ACS), loading with fewer and with enough cards,
 # a held token going with its holder, preload running a service, sharing,
-# and a softcard.
+# a softcard, and erasing a set.
 . "$(dirname "$0")/../lib.sh"
 
 work=$(mktemp -d /tmp/tokens.XXXXXX)
@@ -11,6 +11,9 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 export KHSM_KMDATA=$work/kmdata
 ctl() { "$KHSMCTL" "$@"; }
 tokens() { ctl token list --json | jq length; }
+# exits_with RC WANT PATTERN TEXT: RC is WANT and TEXT says PATTERN (the
+# text goes as an argument: refusals quote commands with apostrophes).
+exits_with() { [ "$1" -eq "$2" ] && grep -q -- "$3" <<<"$4"; }
 
 printf 'pbkdf2.iterations = 1000\nretry.delay = 2500..10000\n' >"$work/policy"
 printf 'one pass 1\ntwo pass 2\nthree pass 3\n' >"$work/pp3"
@@ -69,9 +72,46 @@ check "a second softcard of that name warns and is refused: $(head -1 <<<"$err")
 	bash -c "! '$KHSMCTL' softcard create signer --passphrase-file '$work/ppsc' >/dev/null 2>&1"
 check "a softcard's token preloads" ctl token preload signer --passphrase-file "$work/ppsc" -- true
 
+# Erasing a set: one of its cards (and its passphrase) proves the caller
+# holds it; its token goes, the cards given and its record are deleted.
+printf 'erase card one\nerase card two\n' >"$work/pp-er"
+printf 'erase card one\n' >"$work/pp-er1"
+printf 'erase card two\n' >"$work/pp-er2"
+printf 'not this one\n' >"$work/pp-er-wrong"
+chmod 600 "$work"/pp-er*
+mkdir -p "$work/er"
+ctl cardset create er -N 2 --card-dir "$work/er" --passphrase-file "$work/pp-er" --yes >/dev/null 2>&1
+cp "$KHSM_KMDATA/cardset_er" "$work/er.record"
+err=$(ctl cardset erase er 2>&1)
+rc=$?
+check "cardset erase without a card (and no ACS authorised): exit 4" \
+	exits_with "$rc" 4 'needs a card of the set' "$err"
+err=$(ctl cardset erase er --card "$work/er/er-1.card" --passphrase-file "$work/pp-er-wrong" 2>&1)
+rc=$?
+check "with a wrong passphrase: exit 1, nothing deleted" \
+	bash -c "[ $rc -eq 1 ] && [ -e '$work/er/er-1.card' ] && [ -e '$KHSM_KMDATA/cardset_er' ]"
+sleep 2.6
+out=$(ctl token preload er --card "$work/er/er-2.card" --passphrase-file "$work/pp-er2" -- \
+	sh -c "'$KHSMCTL' token list --json | jq length; '$KHSMCTL' cardset erase er \
+	--card '$work/er/er-1.card' --passphrase-file '$work/pp-er1' --yes;
+	'$KHSMCTL' token list --json | jq length" 2>"$work/er.err")
+check "cardset erase with a card: the set's loaded token is unloaded" \
+	[ "$(sed -n '1p;$p' <<<"$out" | tr '\n' ' ')" = "1 0 " ]
+check "its card file and record are deleted" \
+	bash -c "[ ! -e '$work/er/er-1.card' ] && [ ! -e '$KHSM_KMDATA/cardset_er' ]"
+check "the card not given is left, and said so" \
+	bash -c "[ -e '$work/er/er-2.card' ] && grep -q 'cards were not given' '$work/er.err'"
+check "it says the module keeps no list of erased sets" \
+	grep -q 'keeps no list of erased sets' "$work/er.err"
+check "cardset list no longer has it" bash -c "! '$KHSMCTL' cardset list | grep -q '^er:'"
+cp "$work/er.record" "$KHSM_KMDATA/cardset_er"
+check "a surviving copy of a card still loads the token (the module keeps no list)" \
+	ctl token preload er --card "$work/er/er-2.card" --passphrase-file "$work/pp-er2" -- true
+rm -f "$KHSM_KMDATA/cardset_er"
+
 # An operator, not root, creates a set and shares only with its own groups.
 chmod 755 "$work"
-chgrp khsm "$KHSM_KMDATA" && chmod 3770 "$KHSM_KMDATA"
+chgrp khsm "$KHSM_KMDATA" && chmod 3775 "$KHSM_KMDATA"
 chmod 777 "$work/opcards"
 check "an operator creates a card set without the ACS" \
 	as_user khsmop "$KHSMCTL" cardset create opset --card-dir "$work/opcards" --no-passphrase --yes
@@ -80,6 +120,11 @@ err=$(as_user khsmop "$KHSMCTL" token preload opset --card "$work/opcards/opset-
 check "an operator cannot share with a group it is not in: $(tail -1 <<<"$err")" grep -q 'group of the caller' <<<"$err"
 check "but with its own" as_user khsmop "$KHSMCTL" token preload opset \
 	--card "$work/opcards/opset-1.card" --share-gid khsm -- true
+check_fails "an operator cannot erase it without a card" \
+	as_user khsmop "$KHSMCTL" cardset erase opset
+check "but can with one of its cards" \
+	as_user khsmop "$KHSMCTL" cardset erase opset --card "$work/opcards/opset-1.card" --yes
+check "which deletes the operator's record" [ ! -e "$KHSM_KMDATA/cardset_opset" ]
 
 ctl world unload
 ktap_end
