@@ -10,6 +10,7 @@
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
 #include <linux/mm.h>
+#include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -127,9 +128,13 @@ static int op_gcm(struct khsm_key *k, struct khsm_ioc_op *op, bool enc)
 		if (copy_from_user(iv, u64_to_user_ptr(op->iv_uptr), sizeof(iv)))
 			return -EFAULT;
 	} else {
-		err = khsm_rng_bytes(iv, sizeof(iv));
-		if (err)
-			return err;
+		/*
+		 * A random 96-bit IV from the kernel's CRNG: per-CPU and
+		 * lockless, where the DRBG would serialise every encryption
+		 * behind its mutexes. NIST SP 800-38D 8.3 limits a key to
+		 * 2^32 encryptions with random IVs: documented.
+		 */
+		get_random_bytes(iv, sizeof(iv));
 	}
 	buf = copy_in(op->aad_uptr, op->aad_len, op->in_len +
 		      (enc ? KHSM_GCM_TAG_LEN : 0));
@@ -185,11 +190,22 @@ static struct crypto_shash *mac_tfm(struct khsm_key *k, u32 mech)
 	return tfm;
 }
 
+/* Inputs up to this size are hashed from the stack: no allocation. */
+#define SMALL_INPUT	256
+
 static int digest_user(struct crypto_shash *tfm, u64 uptr, u32 len, u8 *out)
 {
+	u8 small[SMALL_INPUT];
 	u8 *buf;
 	int err;
 
+	if (len <= sizeof(small)) {
+		if (copy_from_user(small, u64_to_user_ptr(uptr), len))
+			return -EFAULT;
+		err = crypto_shash_tfm_digest(tfm, small, len, out);
+		memzero_explicit(small, len);
+		return err;
+	}
 	buf = copy_in(uptr, len, 0);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
