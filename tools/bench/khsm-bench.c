@@ -433,6 +433,8 @@ static void verdict(const char *what, bool known, bool met, const char *fmt,
 	va_list ap;
 
 	printf("  %-7s %s: ", !known ? "n/a" : met ? "MET" : "MISSED", what);
+	if (!known && strstr(fmt, " us - tcrypt "))
+		printf("(tcrypt's sample was disturbed) ");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -480,8 +482,9 @@ static void print_targets(void)
 	else if (kh && info) {
 		double over = 1e6 / kh->max - t_h, rt = 1e6 / info->max;
 
+		/* A tcrypt sample slower than khsm's whole operation was disturbed. */
 		verdict("khsm per-op overhead over tcrypt <= 2x ioctl round trip (HMAC-SHA-256/64, best runs)",
-			true, over <= 2 * rt,
+			over >= 0, over >= 0 && over <= 2 * rt,
 			"khsm %.2f us - tcrypt %.2f us = %.2f us = %.2fx KHSM_IOC_INFO "
 			"(%.2f us; getppid %.2f us)", 1e6 / kh->max, t_h, over,
 			over / rt, rt, sys ? 1e6 / sys->max : 0);
@@ -495,13 +498,15 @@ static void print_targets(void)
 		double rt = 1e6 / info->max;
 
 		if (kg64)
-			verdict("same, AES-256-GCM/64 with the module's IV", true,
+			verdict("same, AES-256-GCM/64 with the module's IV",
+				1e6 / kg64->max >= t_g,
 				1e6 / kg64->max - t_g <= 2 * rt,
 				"khsm %.2f us - tcrypt %.2f us = %.2f us = %.2fx",
 				1e6 / kg64->max, t_g, 1e6 / kg64->max - t_g,
 				(1e6 / kg64->max - t_g) / rt);
 		if (kc)
-			verdict("same, AES-256-GCM/64 with the caller's IV", true,
+			verdict("same, AES-256-GCM/64 with the caller's IV",
+				1e6 / kc->max >= t_g,
 				1e6 / kc->max - t_g <= 2 * rt,
 				"khsm-civ %.2f us - tcrypt %.2f us = %.2f us = %.2fx",
 				1e6 / kc->max, t_g, 1e6 / kc->max - t_g,
