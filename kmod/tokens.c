@@ -300,6 +300,9 @@ int khsm_token_get_for_key(u64 id, const u8 *set_id, u8 type,
 	struct khsm_token *t;
 
 	lockdep_assert_held(&khsm_ctl_lock);
+	/* Token ids are never 0: without a set id, 0 names nothing. */
+	if (!id && !set_id)
+		return -ENOKEY;
 	list_for_each_entry(t, &khsm_tokens, node) {
 		if (id ? t->id != id :
 		    memcmp(t->set_id, set_id, KHSM_SET_ID_LEN))
