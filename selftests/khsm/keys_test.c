@@ -1488,6 +1488,121 @@ TEST_F_TIMEOUT(keys, token_unload_races_operations, 600)
 	fflush(stdout);
 }
 
+/*
+ * A non-persistent OCS token goes with its last card: every handle that
+ * depends on it is revoked at once, also while another thread is in an
+ * operation on it (issue 4's concurrency test, with the card removed).
+ */
+TEST_F_TIMEOUT(keys, ocs_last_card_out_revokes_while_in_use, 600)
+{
+	struct ku_files ocs;
+	struct ku_keyspec s = hmac_spec();
+	struct ku_blob b;
+	struct timespec t0, t1;
+	unsigned int i, iters = 1000, total_ok = 0;
+	uint64_t token, h;
+	struct race r;
+	pthread_t th;
+	double per;
+
+	ASSERT_EQ(0, ku_cardset_create(&self->nl, KHSM_SET_OCS, "ocs", 0, PP,
+				       &ocs)) TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(0, ku_card_insert(&self->nl, 3, &ocs, PP, &token));
+	ASSERT_NE(0, token);
+	s.protection = KHSM_PROTECT_OCS;
+	s.token_id = token;
+	gen(_metadata, self, &s, &b);
+	ASSERT_EQ(0, ku_load(self->fd, b.data, b.len, 0, &h));
+	EXPECT_EQ(0, mac_any(self->fd, h));
+	ASSERT_EQ(0, ku_card_remove(&self->nl, 3));
+	EXPECT_EQ(EKEYREVOKED, mac_any(self->fd, h));
+	EXPECT_EQ(ENOKEY, ku_load(self->fd, b.data, b.len, 0, &h));
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < iters; i++) {
+		memset(&r, 0, sizeof(r));
+		r.fd = self->fd;
+		ASSERT_EQ(0, ku_card_insert(&self->nl, 3, &ocs, PP, &token));
+		ASSERT_EQ(0, ku_load(self->fd, b.data, b.len, 0, &r.hmac));
+		ASSERT_EQ(0, pthread_create(&th, NULL, race_thread, &r));
+		atomic_store(&r.go, 1);
+		while (atomic_load(&r.ops) < i % 3)
+			sched_yield();
+		ASSERT_EQ(0, ku_card_remove(&self->nl, 3));
+		pthread_join(th, NULL);
+		EXPECT_EQ(0, r.other) TH_LOG("iteration %u: an operation failed with %s",
+					     i, strerror(r.other_errno));
+		EXPECT_EQ(3, r.revoked) TH_LOG("iteration %u", i);
+		total_ok += r.ok;
+		EXPECT_EQ(0, ku_destroy(self->fd, r.hmac));
+		if (!_metadata->passed)
+			break;
+		if (i == 9) {
+			/* Keep the run reasonable under TCG: ~120 s at most. */
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			per = ((t1.tv_sec - t0.tv_sec) +
+			       (t1.tv_nsec - t0.tv_nsec) / 1e9) / 10;
+			if (per * iters > 120) {
+				iters = 120 / per < 100 ? 100 : 120 / per;
+				ksft_print_msg("one iteration takes %.3f s: %u iterations\n",
+					       per, iters);
+			}
+		}
+	}
+	ksft_print_msg("card race: %u iterations, %u operations succeeded\n",
+		       i, total_ok);
+	fflush(stdout);
+}
+
+/* In a child with another uid (and, if @gid >= 0, in that group): LOAD. */
+static int load_as_other(int fd, const struct ku_blob *b, long gid)
+{
+	pid_t pid = fork();
+	gid_t g = gid;
+	uint64_t h;
+	int st, err;
+
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		if ((gid >= 0 ? setgroups(1, &g) : setgroups(0, NULL)) ||
+		    setgid(65534) || setuid(65534))
+			_exit(255);
+		err = ku_load(fd, b->data, b->len, 0, &h);
+		if (!err)
+			err = mac_any(fd, h) ? 254 : 0;
+		_exit(err);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -ECHILD;
+	return WEXITSTATUS(st);
+}
+
+/* A token is its loading uid's, and its share group's: no one else's. */
+TEST_F(keys, token_sharing_decides_who_loads)
+{
+	struct softcard sc;
+	struct ku_keyspec s = hmac_spec();
+	struct ku_blob b;
+	const long g = 4271;
+
+	softcard_new(_metadata, self, &sc);
+	s.protection = KHSM_PROTECT_SOFTCARD;
+	s.token_id = sc.token;
+	gen(_metadata, self, &s, &b);
+
+	EXPECT_EQ(EACCES, load_as_other(self->fd, &b, -1));
+	EXPECT_EQ(EACCES, load_as_other(self->fd, &b, g));
+	ASSERT_EQ(0, ku_token_unload(&self->nl, sc.token));
+
+	ASSERT_EQ(0, ku_card_insert_shared(&self->nl, 0, &sc.card, PP, g,
+					   &sc.token)) TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(0, ku_card_remove(&self->nl, 0));
+	EXPECT_EQ(0, load_as_other(self->fd, &b, g));
+	EXPECT_EQ(EACCES, load_as_other(self->fd, &b, -1));
+	EXPECT_EQ(EACCES, load_as_other(self->fd, &b, g + 1));
+}
+
 TEST_F(keys, clear_and_world_unload_revoke_handles)
 {
 	struct ku_keyspec s = hmac_spec();

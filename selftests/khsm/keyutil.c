@@ -183,8 +183,8 @@ int ku_world_load(struct nlraw *nl, const struct ku_files *f)
 	return err;
 }
 
-int ku_softcard_create(struct nlraw *nl, const char *name, uint8_t pp,
-		       struct ku_files *f)
+int ku_cardset_create(struct nlraw *nl, uint8_t type, const char *name,
+		      int persistent, uint8_t pp, struct ku_files *f)
 {
 	struct ku_buf *b = calloc(1, sizeof(*b));
 	void *cs;
@@ -193,10 +193,12 @@ int ku_softcard_create(struct nlraw *nl, const char *name, uint8_t pp,
 	if (!b)
 		return -ENOMEM;
 	cs = ku_nest_start(b, KHSM_A_CARDSET);
-	ku_put_u8(b, KHSM_A_CARDSET_TYPE, KHSM_SET_SOFTCARD);
+	ku_put_u8(b, KHSM_A_CARDSET_TYPE, type);
 	ku_put(b, KHSM_A_CARDSET_NAME, name, strlen(name) + 1);
 	ku_put_u8(b, KHSM_A_CARDSET_K, 1);
 	ku_put_u8(b, KHSM_A_CARDSET_N, 1);
+	if (type == KHSM_SET_OCS)
+		ku_put_u8(b, KHSM_A_CARDSET_PERSISTENT, !!persistent);
 	ku_nest_end(b, cs);
 	put_card(b, pp);
 	err = ku_request(nl, KHSM_CMD_CARDSET_CREATE, b);
@@ -209,8 +211,21 @@ int ku_softcard_create(struct nlraw *nl, const char *name, uint8_t pp,
 	return err;
 }
 
+int ku_softcard_create(struct nlraw *nl, const char *name, uint8_t pp,
+		       struct ku_files *f)
+{
+	return ku_cardset_create(nl, KHSM_SET_SOFTCARD, name, 1, pp, f);
+}
+
 int ku_card_insert(struct nlraw *nl, uint8_t slot, const struct ku_files *f,
 		   int pp, uint64_t *token_id)
+{
+	return ku_card_insert_shared(nl, slot, f, pp, -1, token_id);
+}
+
+int ku_card_insert_shared(struct nlraw *nl, uint8_t slot,
+			  const struct ku_files *f, int pp, long share_gid,
+			  uint64_t *token_id)
 {
 	struct ku_buf *b = calloc(1, sizeof(*b));
 	const struct nlattr *a;
@@ -225,6 +240,8 @@ int ku_card_insert(struct nlraw *nl, uint8_t slot, const struct ku_files *f,
 		memset(key, pp, sizeof(key));
 		ku_put(b, KHSM_A_PP_KEY, key, sizeof(key));
 	}
+	if (share_gid >= 0)
+		ku_put_u32(b, KHSM_A_SHARE_GID, share_gid);
 	err = ku_request(nl, KHSM_CMD_CARD_INSERT, b);
 	if (!err && token_id) {
 		*token_id = 0;

@@ -53,9 +53,16 @@ int ku_world_load(struct nlraw *nl, const struct ku_files *f);
 /* A softcard (1/1, passphrase key of 32 bytes @pp). The card in @f->card. */
 int ku_softcard_create(struct nlraw *nl, const char *name, uint8_t pp,
 		       struct ku_files *f);
+/* A 1/1 set of @type (OCS: @persistent or not), as ku_softcard_create. */
+int ku_cardset_create(struct nlraw *nl, uint8_t type, const char *name,
+		      int persistent, uint8_t pp, struct ku_files *f);
 /* CARD_INSERT of @f->card; pp < 0: no passphrase. *token_id from the reply. */
 int ku_card_insert(struct nlraw *nl, uint8_t slot, const struct ku_files *f,
 		   int pp, uint64_t *token_id);
+/* As ku_card_insert, sharing the token with @share_gid (< 0: not shared). */
+int ku_card_insert_shared(struct nlraw *nl, uint8_t slot,
+			  const struct ku_files *f, int pp, long share_gid,
+			  uint64_t *token_id);
 int ku_card_remove(struct nlraw *nl, uint8_t slot);
 int ku_token_unload(struct nlraw *nl, uint64_t token_id);
 
