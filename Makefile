@@ -45,6 +45,7 @@ kselftest-headers: deps
 
 selftests: userland kselftest-headers
 	$(MAKE) -C selftests KSELFTEST_DIR=$(BUILD)/kselftest
+	$(MAKE) -C tools/fuzz guest
 
 unit: deps
 	$(MAKE) -C selftests/unit run
@@ -59,6 +60,17 @@ bench: deps
 
 bench-build: userland
 	$(MAKE) -C tools/bench
+
+# khsm-fuzz in the guest (scripts/fuzz): 10^6 netlink messages and 10^6
+# ioctls on FUZZ_KERNELS (6.12); FUZZ_NL, FUZZ_IOCTL, FUZZ_SEED, ...
+FUZZ_KERNELS ?= 6.12
+fuzz: deps
+	@scripts/fuzz $(FUZZ_KERNELS)
+
+# The libFuzzer targets of libkhsm's parsers, FUZZ_SECONDS (30) each.
+FUZZ_SECONDS ?= 30
+fuzz-host: deps
+	$(MAKE) -C tools/fuzz run-host FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 demo: deps userland
 	@scripts/build-module $(KERNEL) >/dev/null
@@ -84,4 +96,4 @@ clean:
 	      kmod/modules.order kmod/Module.symvers
 
 .PHONY: all userland module deps module-for kselftest-headers selftests unit \
-	check bench bench-build demo install clean
+	check bench bench-build demo install clean fuzz fuzz-host
