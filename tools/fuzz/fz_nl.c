@@ -1268,14 +1268,19 @@ static int reply_selector(uint8_t cmd)
 	return -1;
 }
 
-static void seed_reply(const struct req *q, const uint8_t *buf, size_t n)
+/* A reply, for the host fuzzers' corpus: filed by the command it answers. */
+static void seed_reply(const uint8_t *buf, size_t n)
 {
 	static int saved[KHSM_CMD_MAX + 1];
-	uint8_t *b;
-	int sel = reply_selector(q->cmd);
+	uint8_t cmd, *b;
+	int sel;
 
-	if (!opt.save_seeds || sel < 0 || q->cmd > KHSM_CMD_MAX ||
-	    __atomic_fetch_add(&saved[q->cmd], 1, __ATOMIC_RELAXED) >= 2)
+	if (!opt.save_seeds || n < NLMSG_HDRLEN + GENL_HDRLEN)
+		return;
+	cmd = ((const struct genlmsghdr *)(buf + NLMSG_HDRLEN))->cmd;
+	sel = reply_selector(cmd);
+	if (sel < 0 || cmd > KHSM_CMD_MAX ||
+	    __atomic_fetch_add(&saved[cmd], 1, __ATOMIC_RELAXED) >= 2)
 		return;
 	b = malloc(n + 1);
 	if (!b)
@@ -1341,8 +1346,7 @@ static int recv_replies(struct worker *w, int fd, struct req *q)
 					result = 0;
 			} else if (nlh->nlmsg_type == fam.id) {
 				harvest(w, q, nlh);
-				seed_reply(q, (const uint8_t *)nlh,
-					   nlh->nlmsg_len);
+				seed_reply((const uint8_t *)nlh, nlh->nlmsg_len);
 			}
 		}
 		/* A dump goes on only while it is read: stop now and then. */

@@ -42,6 +42,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "fz.h"
@@ -454,6 +455,10 @@ int main(int argc, char **argv)
 	fz_print_family();
 	if (policy_only)
 		return 0;
+	if (opt.save_seeds && mkdir(opt.save_seeds, 0755) && errno != EEXIST) {
+		fz_log("%s: %m", opt.save_seeds);
+		return 2;
+	}
 	nl_setup();
 	nl_print_known();
 	taint_baseline();
