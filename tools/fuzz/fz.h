@@ -263,6 +263,7 @@ struct worker {
 int nl_socket_open(void);
 void nl_setup(void);		/* binding keys in the user keyring */
 void nl_print_known(void);	/* the known bugs it steers around */
+void nl_list_known(void);	/* their reproducers, on stdout */
 /* An ACL that fits a key of @type most of the time. */
 void fz_make_acl(struct rng *r, uint32_t type, struct khsm_acl *acl);
 /* The operations mechanism @mech performs (1 << enum khsm_op). */

@@ -8,7 +8,7 @@
  *   khsm-fuzz [--seed N] [--nl N] [--ioctl N] [--threads N]
  *             [--max-seconds N] [--no-fork] [--no-chaos]
  *             [--save-seeds DIR] [--crash-dir DIR] [--policy] [-v]
- *             [--no-avoid] [--poweroff-on-hang]
+ *             [--no-avoid] [--poweroff-on-hang] [--list-known]
  *
  * It learns the family from the kernel (CTRL_CMD_GETFAMILY and
  * CTRL_CMD_GETPOLICY), then N worker threads send netlink requests and
@@ -20,6 +20,10 @@
  * closed with cards and handles on them, forked children (some as an
  * unprivileged user, some in a user namespace) working on inherited fds,
  * and a thread rewriting a page that some ioctl arguments live in.
+ *
+ * Bugs it found that the module still has are steered around (fz_nl.c,
+ * known_bugs); --list-known prints their reproducers, --no-avoid walks
+ * into them.
  *
  * Seeded and bounded by count: one seed gives the same choices (thread
  * timing aside). Exit status 0 when both counts were reached, the kernel
@@ -65,7 +69,7 @@ static void usage(void)
 		"usage: khsm-fuzz [--seed N] [--nl N] [--ioctl N] [--threads N]\n"
 		"                 [--max-seconds N] [--no-fork] [--no-chaos]\n"
 		"                 [--save-seeds DIR] [--crash-dir DIR] [--policy] [-v]\n"
-		"                 [--no-avoid] [--poweroff-on-hang]\n");
+		"                 [--no-avoid] [--poweroff-on-hang] [--list-known]\n");
 	exit(2);
 }
 
@@ -396,6 +400,7 @@ static void parse_args(int argc, char **argv, bool *policy_only)
 		{ "policy", no_argument, NULL, 'p' },
 		{ "poweroff-on-hang", no_argument, NULL, 'P' },
 		{ "no-avoid", no_argument, NULL, 'A' },
+		{ "list-known", no_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -415,6 +420,7 @@ static void parse_args(int argc, char **argv, bool *policy_only)
 		case 'p': *policy_only = true; break;
 		case 'P': opt.poweroff = true; break;
 		case 'A': opt.no_avoid = true; break;
+		case 'L': nl_list_known(); exit(0);
 		case 'v': opt.verbose++; break;
 		default: usage();
 		}
