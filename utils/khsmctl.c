@@ -31,6 +31,7 @@ static const struct subcommand {
 	{ "audit", audit_main, "Follow, show and verify the audit log" },
 	{ "slot", slot_main, "List the card slots" },
 	{ "card", card_main, "Take a card out of its slot" },
+	{ "host-check", host_check_main, "Check the host against the hardening guide" },
 	{ "clear", clear_main, "Unload every token and key, end ACS authorisations" },
 	{ "help", help_main, "Show the help of a command" },
 };

@@ -29,6 +29,8 @@ enum khsmctl_exit {
 	KHSMCTL_EXIT_USAGE	= 2,	/* bad command line */
 	KHSMCTL_EXIT_NOT_LOADED	= 3,	/* module not loaded, no device */
 	KHSMCTL_EXIT_DENIED	= 4,	/* EPERM, EACCES */
+	/* 5 and 6: audit verify only (audit.h) */
+	KHSMCTL_EXIT_CHECK_FAILED = 7,	/* host-check: a check failed */
 };
 
 /* exit.c */
@@ -83,6 +85,7 @@ int softcard_main(int argc, char *argv[]);
 int token_main(int argc, char *argv[]);
 int key_main(int argc, char *argv[]);
 int audit_main(int argc, char *argv[]);
+int host_check_main(int argc, char *argv[]);
 
 /* fmt.c: how bytes, keys and times are shown */
 #define HEX_LEN(n)	((n) * 2 + 1)
