@@ -12,7 +12,7 @@ extern const struct unit_suite extack_suite, errors_suite, info_suite,
 	shamir_suite, world_options_suite, policy_suite, files_suite,
 	kmdata_suite, replies_suite, passphrase_suite, args_suite,
 	records_suite, khsmctl_suite, keys_suite, eckey_suite, keyop_suite,
-	keyargs_suite, audit_suite;
+	keyargs_suite, audit_suite, hostcheck_suite;
 
 static const struct unit_suite *const suites[] = {
 	&extack_suite, &errors_suite, &info_suite, &handle_suite,
@@ -20,7 +20,7 @@ static const struct unit_suite *const suites[] = {
 	&shamir_suite, &world_options_suite, &policy_suite, &files_suite,
 	&kmdata_suite, &replies_suite, &passphrase_suite, &args_suite,
 	&records_suite, &khsmctl_suite, &keys_suite, &eckey_suite,
-	&keyop_suite, &keyargs_suite, &audit_suite,
+	&keyop_suite, &keyargs_suite, &audit_suite, &hostcheck_suite,
 };
 
 static unsigned int failed_checks;
