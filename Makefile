@@ -53,6 +53,11 @@ unit: deps
 check: deps
 	@scripts/check $(KERNELS)
 
+# The static gate alone (scripts/static-check): sparse and W=1 against
+# both kernels' headers, checkpatch on kmod/, cppcheck on the userland.
+static: deps
+	@scripts/static-check $(KERNELS)
+
 # khsm-bench in the guest on KERNEL (6.1; 6.12 with KERNEL=6.12) under
 # TCG, once per CPU model; QUICK=1 for a short run. Results: build/bench/.
 bench: deps
@@ -96,4 +101,4 @@ clean:
 	      kmod/modules.order kmod/Module.symvers
 
 .PHONY: all userland module deps module-for kselftest-headers selftests unit \
-	check bench bench-build demo install clean fuzz fuzz-host
+	check static bench bench-build demo install clean fuzz fuzz-host
