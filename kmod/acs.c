@@ -34,7 +34,8 @@ static int token_check(const u8 *world_id, int token, const u8 *tok,
 }
 
 /* Quorum used to split a token; a disabled feature's token is never
- * checked, so its shares are shares of noise. */
+ * checked, so its shares are shares of noise.
+ */
 static unsigned int split_quorum(const struct khsm_world *w, int t)
 {
 	return w->opts.quorum[t] ?: 1;
@@ -186,7 +187,8 @@ static int acs_tokens_met(struct khsm_world *w, struct khsm_collect *c,
 			  struct netlink_ext_ack *extack)
 {
 	/* Load-world first: the other tokens are checked against the
-	 * header of a world file that only the load authenticates. */
+	 * header of a world file that only the load authenticates.
+	 */
 	static const int order[] = {
 		KHSM_TOKEN_LOAD_WORLD, KHSM_TOKEN_ACS,
 		KHSM_TOKEN_KEY_RECOVERY, KHSM_TOKEN_PP_RECOVERY,

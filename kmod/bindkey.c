@@ -18,7 +18,8 @@
 #include "world.h"
 
 /* Resolved by name at run time: a missing trusted or encrypted key
- * subsystem must not keep the module from loading. */
+ * subsystem must not keep the module from loading.
+ */
 static struct key_type *bind_key_type(const char *name, bool *is_module_sym)
 {
 	*is_module_sym = false;

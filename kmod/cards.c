@@ -147,7 +147,7 @@ int khsm_card_build(const struct khsm_card_ctx *ctx,
 
 static bool name_ok(const char *name, size_t size)
 {
-	return memchr(name, '\0', size) != NULL;
+	return !!memchr(name, '\0', size);
 }
 
 int khsm_card_parse(const u8 *file, size_t len, struct khsm_card *c,

@@ -225,7 +225,7 @@ static int ioc_pubkey(struct khsm_file *f, void *arg, void __user *uarg,
 }
 
 #define IOCTL_OP(_nr, _fn, _struct, _last, _operational)                     \
-	[_nr - KHSM_IOCTL_BASE] = {                                          \
+	[(_nr) - KHSM_IOCTL_BASE] = {                                        \
 		.size = sizeof(_struct) +                                    \
 			BUILD_BUG_ON_ZERO(sizeof(union khsm_ioc_buffer) <    \
 					  sizeof(_struct)),                  \

@@ -15,15 +15,19 @@
 static struct netlink_range_validation nso_range = {
 	.min = 1, .max = 86400,
 };
+
 static struct netlink_range_validation pp_len_range = {
 	.max = 1024,
 };
+
 static struct netlink_range_validation retry_range = {
 	.min = 1, .max = 3600000,
 };
+
 static struct netlink_range_validation pbkdf2_range = {
 	.min = 1000, .max = 10000000,
 };
+
 static struct netlink_range_validation audit_cp_range = {
 	.min = 1, .max = 65535,
 };

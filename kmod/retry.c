@@ -40,6 +40,7 @@ static const char *const retry_prefix[] = {
 	[KHSM_RETRY_MSG_WRONG] = "wrong passphrase: the next attempt on this card is allowed in",
 	[KHSM_RETRY_MSG_WAIT] = "retry delay after a wrong passphrase: try this card again in",
 };
+
 static char (*retry_msgs)[RETRY_MSG_SECS + RETRY_MSG_MINS][RETRY_MSG_LEN];
 
 int khsm_retry_init(void)
@@ -110,7 +111,8 @@ static u32 retry_delay_ms(const struct khsm_opts *o, u32 failures)
 }
 
 /* Returns the delay now in force; 0 if out of memory (fail open on delay,
- * never on the refusal itself, which the caller has already decided). */
+ * never on the refusal itself, which the caller has already decided).
+ */
 u32 khsm_retry_failed(const u8 *set_id, u8 index, const struct khsm_opts *o)
 {
 	struct khsm_retry *r = retry_find(set_id, index);

@@ -23,6 +23,7 @@
 #include "keys.h"
 #include "world.h"
 
+/* The control plane's one lock (see world.h): the world and all it owns. */
 DEFINE_MUTEX(khsm_ctl_lock);
 
 static struct khsm_world *khsm_world;

@@ -18,6 +18,7 @@
 #include <linux/align.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -31,7 +32,7 @@ MODULE_IMPORT_NS(CRYPTO_INTERNAL);
  * Keys are at most a few KiB. The cap bounds the allocation and the
  * 6 * n block operations done in one go, and keeps lengths in 32 bits.
  */
-#define KW_MAX_IN	(1 << 20)
+#define KW_MAX_IN	SZ_1M
 
 /* RFC 5649 section 3: the first half of the alternative initial value */
 static const u8 kwp_aiv[4] = { 0xa6, 0x59, 0x59, 0xa6 };
