@@ -49,6 +49,7 @@ struct audit_slot {
 	u8 rec[KHSM_AUDIT_REC_MAX];
 };
 
+/* The record being built, the chain, the ring (see audit_int.h). */
 DEFINE_MUTEX(khsm_audit_lock);
 
 /* All under khsm_audit_lock; @blocked and @per_op are also read without. */

@@ -389,13 +389,14 @@ static int key_token(const struct khsm_key_req *req, struct khsm_token **t,
 	}
 	err = khsm_token_get_for_key(req->token_id, NULL,
 				     protection_set_type(req->protection), t);
-	if (err == -ENOKEY)
+	if (err == -ENOKEY) {
 		NL_SET_ERR_MSG_MOD(extack, "no such token is loaded");
-	else if (err == -EBADMSG) {
+	} else if (err == -EBADMSG) {
 		NL_SET_ERR_MSG_MOD(extack, "the token is not of the kind the protection names");
 		err = -EINVAL;
-	} else if (err == -EACCES)
+	} else if (err == -EACCES) {
 		NL_SET_ERR_MSG_MOD(extack, "the token is not the caller's to use");
+	}
 	return err;
 }
 

@@ -83,7 +83,7 @@ struct khsm_key {
 
 /* A file descriptor of /dev/khsm: its handles. */
 struct khsm_file {
-	spinlock_t lock;
+	spinlock_t lock;	/* the handle table; see the top of the file */
 	unsigned int count;
 	DECLARE_HASHTABLE(handles, 8);
 };

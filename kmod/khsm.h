@@ -38,6 +38,7 @@ enum khsm_role {
 	KHSM_ROLE_OPERATOR,	/* khsm group (or security officer) */
 	KHSM_ROLE_OFFICER,	/* CAP_SYS_ADMIN in the initial user ns */
 };
+
 extern int khsm_gid;
 bool khsm_caller_in_init_userns(void);
 int khsm_check_nl_role(const struct sk_buff *skb, enum khsm_role role,

@@ -25,10 +25,11 @@
 #define KHSM_NL_ROLE_MASK	0x0f
 #define KHSM_NL_ANY_STATE	0x10
 
+/* The op pre_doit gets: a split op since 6.2. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-typedef struct genl_split_ops khsm_genl_op_t;
+#define khsm_genl_op genl_split_ops
 #else
-typedef struct genl_ops khsm_genl_op_t;
+#define khsm_genl_op genl_ops
 #endif
 
 static struct genl_family khsm_genl_family;
@@ -149,7 +150,7 @@ static const struct nla_policy khsm_key_recover_policy[KHSM_A_MAX + 1] = {
 	[KHSM_A_TOKEN_ID]	= { .type = NLA_U64 },
 };
 
-static int khsm_nl_pre_doit(const khsm_genl_op_t *ops, struct sk_buff *skb,
+static int khsm_nl_pre_doit(const struct khsm_genl_op *ops, struct sk_buff *skb,
 			    struct genl_info *info)
 {
 	enum khsm_role role = ops->internal_flags & KHSM_NL_ROLE_MASK;

@@ -2,6 +2,7 @@
 #ifndef _KHSM_TOKENS_H
 #define _KHSM_TOKENS_H
 
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/uidgid.h>
@@ -12,9 +13,9 @@
 struct sk_buff;
 
 /* Flags of an operator card set or softcard, fixed at creation. */
-#define KHSM_SETF_PERSISTENT	(1U << 0)
-#define KHSM_SETF_RECOVERY	(1U << 1)
-#define KHSM_SETF_PP_RECOVERY	(1U << 2)
+#define KHSM_SETF_PERSISTENT	BIT(0)
+#define KHSM_SETF_RECOVERY	BIT(1)
+#define KHSM_SETF_PP_RECOVERY	BIT(2)
 
 /* What each card of a set carries, sealed: its share and the set's terms. */
 struct khsm_set_payload {
