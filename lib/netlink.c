@@ -143,6 +143,7 @@ int khsm_nl_transact(struct khsm *h, struct nl_msg *msg, khsm_parse_fn parse,
 	while (!req.done) {
 		ret = nl_recvmsgs(h->sk, h->cb);
 		/* After error_cb, ret is libnl's lossy copy of req.err. */
+		/* cppcheck-suppress knownConditionTrueFalse ; the callbacks nl_recvmsgs() runs set req.done through the pointer nl_cb_set() took */
 		if (ret < 0 && !req.done)
 			return khsm_nlerr_to_errno(ret);
 	}

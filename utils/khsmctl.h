@@ -50,7 +50,8 @@ struct global_options {
 	const char *error;	/* ...and what is wrong with it */
 };
 
-int parse_global_options(int argc, char *argv[], struct global_options *opts);
+int parse_global_options(int argc, char *const argv[],
+			 struct global_options *opts);
 
 /* Key management data directory, from the global options. */
 extern const char *kmdata_dir;

@@ -36,7 +36,7 @@ static bool long_opt(const char *arg, const char *name, const char **val)
  * command, or "--". Returns 0, or -1 with @opts->bad_arg and @opts->error
  * set for a usage error.
  */
-int parse_global_options(int argc, char *argv[], struct global_options *opts)
+int parse_global_options(int argc, char *const argv[], struct global_options *opts)
 {
 	const char *val;
 	int i;

@@ -1051,7 +1051,8 @@ static const struct fake_token *key_token(uint64_t id, const uint8_t *set_id)
 	for (i = 0; i < st.ntokens; i++) {
 		const struct fake_token *t = &st.tokens[i];
 
-		if (id ? t->id == id : !memcmp(t->set_id, set_id, KHSM_SET_ID_LEN))
+		if (id ? t->id == id :
+		    set_id && !memcmp(t->set_id, set_id, KHSM_SET_ID_LEN))
 			return t;
 	}
 	return NULL;

@@ -933,7 +933,7 @@ static size_t finish(struct mb *m, uint8_t cmd)
 	case 9:		/* attributes nested deeper than anything allows */
 		{
 			unsigned int d = 8 + rnd(R(m), 30), i;
-			size_t at = m->off, starts[40];
+			size_t at = m->off, starts[40] = { 0 };
 
 			for (i = 0; i < d && m->off + 8 < m->cap; i++) {
 				starts[i] = m->off;
