@@ -36,6 +36,7 @@ static bool long_opt(const char *arg, const char *name, const char **val)
  * command, or "--". Returns 0, or -1 with @opts->bad_arg and @opts->error
  * set for a usage error.
  */
+/* cppcheck-suppress constParameter ; main()'s char ** does not convert to const char *const * in C */
 int parse_global_options(int argc, char *const argv[], struct global_options *opts)
 {
 	const char *val;
