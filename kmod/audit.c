@@ -303,6 +303,7 @@ static const char *const event_names[] = {
 	[KHSM_AUDIT_REFUSED] = "refused",
 	[KHSM_AUDIT_CLEAR] = "clear",
 	[KHSM_AUDIT_SUPPRESSED] = "suppressed",
+	[KHSM_AUDIT_POWER] = "power",
 };
 
 /*

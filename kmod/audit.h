@@ -67,6 +67,7 @@ void khsm_audit_card(u16 event, const struct khsm_insert_req *req,
 /* tokens.c, acs.c, state.c */
 void khsm_audit_token(u16 event, const struct khsm_token *t, u8 cause);
 void khsm_audit_acs(u16 event, u32 tokens, u32 timeout);
+void khsm_audit_power(u8 cause);
 void khsm_audit_selftest(u32 state, const char *reason);
 
 /* keys.c, chardev.c, ops.c */

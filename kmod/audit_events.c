@@ -115,6 +115,15 @@ void khsm_audit_acs(u16 event, u32 tokens, u32 timeout)
 	mutex_unlock(&khsm_audit_lock);
 }
 
+void khsm_audit_power(u8 cause)
+{
+	mutex_lock(&khsm_audit_lock);
+	khsm_audit_begin(KHSM_AUDIT_POWER, 0, 0);
+	khsm_audit_put_u8(KHSM_AUDIT_T_CAUSE, cause);
+	khsm_audit_end();
+	mutex_unlock(&khsm_audit_lock);
+}
+
 /* --- cards, sets and tokens --- */
 
 /*

@@ -57,4 +57,8 @@ void khsm_chardev_uninit(void);
 int khsm_netlink_init(void);
 void khsm_netlink_uninit(void);
 
+/* power.c: suspend, hibernate, reboot and kexec drop what they must */
+int khsm_power_init(void);
+void khsm_power_uninit(void);
+
 #endif /* _KHSM_H */

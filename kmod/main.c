@@ -47,6 +47,9 @@ static int __init khsm_init(void)
 	err = khsm_netlink_init();
 	if (err)
 		goto err_chardev;
+	err = khsm_power_init();
+	if (err)
+		goto err_netlink;
 	khsm_audit_start();
 
 	pr_info("khsm %s loaded (ABI %u)%s\n", KHSM_VERSION, KHSM_ABI_VERSION,
@@ -54,6 +57,8 @@ static int __init khsm_init(void)
 		"" : " in its error state");
 	return 0;
 
+err_netlink:
+	khsm_netlink_uninit();
 err_chardev:
 	khsm_chardev_uninit();
 err_keys:
@@ -72,6 +77,7 @@ err_out:
 static void __exit khsm_exit(void)
 {
 	khsm_audit_stop();
+	khsm_power_uninit();
 	khsm_netlink_uninit();
 	khsm_chardev_uninit();
 	/* Every file is closed: no key object is left in the cache. */

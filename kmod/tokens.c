@@ -340,6 +340,17 @@ void khsm_tokens_session_closed(u32 portid)
 			token_unload(t, KHSM_AUDIT_CAUSE_CLOSED);
 }
 
+/* Power transitions: every token tied to a card in a slot goes. */
+void khsm_tokens_unload_present(u8 cause)
+{
+	struct khsm_token *t, *tmp;
+
+	lockdep_assert_held(&khsm_ctl_lock);
+	list_for_each_entry_safe(t, tmp, &khsm_tokens, node)
+		if (t->slot >= 0)
+			token_unload(t, cause);
+}
+
 void khsm_tokens_unload_all(void)
 {
 	struct khsm_token *t, *tmp;

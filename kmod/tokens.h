@@ -92,6 +92,7 @@ int khsm_token_load(struct khsm_set_collect *c, u32 portid, int slot,
 int khsm_token_unload_id(u64 id, bool officer, struct netlink_ext_ack *extack);
 void khsm_tokens_slot_emptied(int slot);
 void khsm_tokens_session_closed(u32 portid);
+void khsm_tokens_unload_present(u8 cause);
 void khsm_tokens_unload_all(void);
 unsigned int khsm_tokens_count(void);
 int khsm_tokens_put(struct sk_buff *msg);

@@ -141,6 +141,7 @@ static const char *const event_names[] = {
 	[KHSM_AUDIT_REFUSED] = "refused",
 	[KHSM_AUDIT_CLEAR] = "clear",
 	[KHSM_AUDIT_SUPPRESSED] = "suppressed",
+	[KHSM_AUDIT_POWER] = "power",
 };
 
 static const char *const tag_names[] = {
@@ -195,6 +196,9 @@ static const char *const cause_names[] = {
 	[KHSM_AUDIT_CAUSE_CLOSED] = "connection-closed",
 	[KHSM_AUDIT_CAUSE_TIMEOUT] = "timeout",
 	[KHSM_AUDIT_CAUSE_CLEAR] = "clear",
+	[KHSM_AUDIT_CAUSE_SUSPEND] = "suspend",
+	[KHSM_AUDIT_CAUSE_HIBERNATE] = "hibernate",
+	[KHSM_AUDIT_CAUSE_REBOOT] = "reboot",
 };
 
 KHSM_API const char *khsm_audit_event_name(uint16_t event)

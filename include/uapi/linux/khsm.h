@@ -1540,6 +1540,8 @@ struct khsm_audit_hdr {
  * @KHSM_AUDIT_CLEAR: CLEAR
  * @KHSM_AUDIT_SUPPRESSED: refusals not recorded one by one because they
  *	came too fast (COUNT)
+ * @KHSM_AUDIT_POWER: the host suspends, hibernates or reboots (CAUSE);
+ *	what it took follows (ACS_LOGOUT, TOKEN_UNLOAD, WORLD_UNLOAD)
  */
 enum khsm_audit_event {
 	KHSM_AUDIT_UNSPEC,
@@ -1572,6 +1574,7 @@ enum khsm_audit_event {
 	KHSM_AUDIT_REFUSED,
 	KHSM_AUDIT_CLEAR,
 	KHSM_AUDIT_SUPPRESSED,
+	KHSM_AUDIT_POWER,
 
 	__KHSM_AUDIT_EVENT_MAX,
 };
@@ -1688,6 +1691,9 @@ enum khsm_audit_tag {
  * @KHSM_AUDIT_CAUSE_CLOSED: the loading connection closed
  * @KHSM_AUDIT_CAUSE_TIMEOUT: the set's timeout passed
  * @KHSM_AUDIT_CAUSE_CLEAR: CLEAR, or the world went
+ * @KHSM_AUDIT_CAUSE_SUSPEND: the host suspends (tokens of cards in slots)
+ * @KHSM_AUDIT_CAUSE_HIBERNATE: the host hibernates (as SUSPEND)
+ * @KHSM_AUDIT_CAUSE_REBOOT: reboot, halt, power-off or kexec (the world)
  */
 enum khsm_audit_cause {
 	KHSM_AUDIT_CAUSE_UNSPEC,
@@ -1696,6 +1702,9 @@ enum khsm_audit_cause {
 	KHSM_AUDIT_CAUSE_CLOSED,
 	KHSM_AUDIT_CAUSE_TIMEOUT,
 	KHSM_AUDIT_CAUSE_CLEAR,
+	KHSM_AUDIT_CAUSE_SUSPEND,
+	KHSM_AUDIT_CAUSE_HIBERNATE,
+	KHSM_AUDIT_CAUSE_REBOOT,
 };
 
 #endif /* _UAPI_LINUX_KHSM_H */
