@@ -388,7 +388,8 @@ static int key_token(const struct khsm_key_req *req, struct khsm_token **t,
 		return -EINVAL;
 	}
 	err = khsm_token_get_for_key(req->token_id, NULL,
-				     protection_set_type(req->protection), t);
+				     protection_set_type(req->protection),
+				     req->opener, t);
 	if (err == -ENOKEY) {
 		NL_SET_ERR_MSG_MOD(extack, "no such token is loaded");
 	} else if (err == -EBADMSG) {
@@ -655,7 +656,7 @@ static int key_open_locked(const u8 *blob, size_t len, u64 token_id,
 	if (h->protection != KHSM_PROTECT_MODULE) {
 		err = khsm_token_get_for_key(token_id, h->set_id,
 					     protection_set_type(h->protection),
-					     &k->token);
+					     NULL, &k->token);
 		if (err)
 			return err;
 		if (READ_ONCE(k->token->revoked))
@@ -727,7 +728,8 @@ static int recover_locked(struct khsm_world *w, const u8 *blob, size_t len,
 }
 
 int khsm_key_recover(const u8 *blob, size_t len, u64 token_id,
-		     struct khsm_blob *out, u8 key_hash[KHSM_KEY_HASH_LEN],
+		     const struct cred *opener, struct khsm_blob *out,
+		     u8 key_hash[KHSM_KEY_HASH_LEN],
 		     struct netlink_ext_ack *extack)
 {
 	struct khsm_token *t = NULL;
@@ -750,7 +752,7 @@ int khsm_key_recover(const u8 *blob, size_t len, u64 token_id,
 	err = khsm_acs_require(w, KHSM_TOKEN_KEY_RECOVERY, extack);
 	if (err)
 		goto out_unlock;
-	err = khsm_token_get_for_key(token_id, NULL, 0, &t);
+	err = khsm_token_get_for_key(token_id, NULL, 0, opener, &t);
 	if (err) {
 		NL_SET_ERR_MSG_MOD(extack, "the replacement token is not loaded, or not the caller's");
 		goto out_unlock;

@@ -103,6 +103,7 @@ struct khsm_key_req {
 	size_t secret_len;
 	const u8 *pub;
 	size_t pub_len;
+	const struct cred *opener;	/* the netlink socket's opener */
 };
 
 /* keys.c */
@@ -112,7 +113,8 @@ int khsm_key_create(const struct khsm_key_req *req, struct khsm_blob *blob,
 		    u8 key_hash[KHSM_KEY_HASH_LEN],
 		    struct netlink_ext_ack *extack);
 int khsm_key_recover(const u8 *blob, size_t len, u64 token_id,
-		     struct khsm_blob *out, u8 key_hash[KHSM_KEY_HASH_LEN],
+		     const struct cred *opener, struct khsm_blob *out,
+		     u8 key_hash[KHSM_KEY_HASH_LEN],
 		     struct netlink_ext_ack *extack);
 int khsm_key_open(const u8 *blob, size_t len, u64 token_id,
 		  struct khsm_key **out);

@@ -9,7 +9,9 @@
 #include <linux/types.h>
 #include <linux/khsm.h>
 #include <linux/netlink.h>
+#include <linux/uidgid.h>
 
+struct cred;
 struct sk_buff;
 struct netlink_ext_ack;
 
@@ -44,6 +46,8 @@ bool khsm_caller_in_init_userns(void);
 int khsm_check_nl_role(const struct sk_buff *skb, enum khsm_role role,
 		       struct netlink_ext_ack *extack);
 int khsm_check_open(void);
+const struct cred *khsm_nl_opener(const struct sk_buff *skb);
+bool khsm_cred_in_kgroup(const struct cred *cred, kgid_t kgid);
 void khsm_priv_set_policy(u32 operator_gid, u32 user_gid);
 
 /* selftest.c: known-answer tests of the kernel crypto khsm relies on */

@@ -792,7 +792,9 @@ static int khsm_nl_card_insert(struct sk_buff *skb, struct genl_info *info)
 			return -EINVAL;
 		}
 		/* Sharing with a group one is not in would hand out access. */
-		if (!req.officer && !in_egroup_p(req.share_gid)) {
+		if (!req.officer &&
+		    (!in_egroup_p(req.share_gid) ||
+		     !khsm_cred_in_kgroup(khsm_nl_opener(skb), req.share_gid))) {
 			NL_SET_ERR_MSG_ATTR(info->extack,
 					    info->attrs[KHSM_A_SHARE_GID],
 					    "a token can be shared only with a group of the caller");
@@ -1159,7 +1161,7 @@ static int khsm_nl_token_unload(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&khsm_ctl_lock);
 	err = khsm_token_unload_id(nla_get_u64(info->attrs[KHSM_A_TOKEN_ID]),
 				   netlink_capable(skb, CAP_SYS_ADMIN),
-				   info->extack);
+				   khsm_nl_opener(skb), info->extack);
 	mutex_unlock(&khsm_ctl_lock);
 	return khsm_audit_refused(KHSM_CMD_TOKEN_UNLOAD, err, info->extack);
 }
@@ -1244,15 +1246,18 @@ out:
 	return err;
 }
 
-static int nl_key_create(struct genl_info *info, u8 cmd)
+static int nl_key_create(struct sk_buff *skb, struct genl_info *info, u8 cmd)
 {
 	u8 key_hash[KHSM_KEY_HASH_LEN];
 	struct khsm_blob blob = {};
 	struct khsm_key_req req;
 	int err;
 
-	err = parse_key(info, cmd == KHSM_CMD_KEY_IMPORT, &req) ?:
-	      khsm_key_create(&req, &blob, key_hash, info->extack);
+	err = parse_key(info, cmd == KHSM_CMD_KEY_IMPORT, &req);
+	if (err)
+		return err;
+	req.opener = khsm_nl_opener(skb);
+	err = khsm_key_create(&req, &blob, key_hash, info->extack);
 	return err ?: reply_key(info, cmd, &blob, key_hash);
 }
 
@@ -1277,18 +1282,18 @@ static int khsm_nl_key_recover(struct sk_buff *skb, struct genl_info *info)
 	err = khsm_key_recover(nla_data(tb[KHSM_A_KEY_BLOB]),
 			       nla_len(tb[KHSM_A_KEY_BLOB]),
 			       nla_get_u64(info->attrs[KHSM_A_TOKEN_ID]),
-			       &blob, key_hash, extack);
+			       khsm_nl_opener(skb), &blob, key_hash, extack);
 	return err ?: reply_key(info, KHSM_CMD_KEY_RECOVER, &blob, key_hash);
 }
 
 static int khsm_nl_key_generate(struct sk_buff *skb, struct genl_info *info)
 {
-	return nl_key_create(info, KHSM_CMD_KEY_GENERATE);
+	return nl_key_create(skb, info, KHSM_CMD_KEY_GENERATE);
 }
 
 static int khsm_nl_key_import(struct sk_buff *skb, struct genl_info *info)
 {
-	return nl_key_create(info, KHSM_CMD_KEY_IMPORT);
+	return nl_key_create(skb, info, KHSM_CMD_KEY_IMPORT);
 }
 
 /*

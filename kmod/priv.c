@@ -50,15 +50,12 @@ bool khsm_caller_in_init_userns(void)
 	return current_user_ns() == &init_user_ns;
 }
 
-static bool cred_in_group(const struct cred *cred, long gid)
+/* in_egroup_p() for any credentials, not only current's */
+bool khsm_cred_in_kgroup(const struct cred *cred, kgid_t kgid)
 {
-	kgid_t kgid;
 	int i;
 
-	if (gid < 0)
-		return false;
-	kgid = make_kgid(&init_user_ns, gid);
-	if (!gid_valid(kgid))
+	if (!cred || !gid_valid(kgid))
 		return false;
 	if (gid_eq(cred->egid, kgid))
 		return true;
@@ -68,7 +65,20 @@ static bool cred_in_group(const struct cred *cred, long gid)
 	return false;
 }
 
-static const struct cred *nl_sender_file_cred(const struct sk_buff *skb)
+static bool cred_in_group(const struct cred *cred, long gid)
+{
+	if (gid < 0)
+		return false;
+	return khsm_cred_in_kgroup(cred, make_kgid(&init_user_ns, gid));
+}
+
+/*
+ * The credentials of the process that opened the request's socket. Every
+ * check of a netlink request that looks at a uid or a group (a token's
+ * owner, its share group) asks them as well as current's, for the reason
+ * given at the top of this file.
+ */
+const struct cred *khsm_nl_opener(const struct sk_buff *skb)
 {
 	const struct sock *sk = NETLINK_CB(skb).sk;
 
@@ -79,7 +89,7 @@ static const struct cred *nl_sender_file_cred(const struct sk_buff *skb)
 
 static bool nl_in_khsm_group(const struct sk_buff *skb)
 {
-	const struct cred *opener = nl_sender_file_cred(skb);
+	const struct cred *opener = khsm_nl_opener(skb);
 
 	long gid = operator_gid();
 

@@ -11,6 +11,7 @@
  * no timer outlives the module (khsm_tokens_uninit destroys the queue).
  */
 #include <crypto/algapi.h>
+#include <linux/cred.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -19,6 +20,7 @@
 
 #include "audit.h"
 #include "cards.h"
+#include "khsm.h"
 #include "shamir.h"
 #include "tokens.h"
 
@@ -265,7 +267,13 @@ int khsm_token_load(struct khsm_set_collect *c, u32 portid, int slot,
 	return 0;
 }
 
-int khsm_token_unload_id(u64 id, bool officer, struct netlink_ext_ack *extack)
+/*
+ * @opener: the credentials of the netlink socket's opener (NULL: none).
+ * Ownership is asked of both them and current, as the role is: a helper
+ * of the owner's uid writing to another user's socket unloads nothing.
+ */
+int khsm_token_unload_id(u64 id, bool officer, const struct cred *opener,
+			 struct netlink_ext_ack *extack)
 {
 	struct khsm_token *t;
 
@@ -275,7 +283,8 @@ int khsm_token_unload_id(u64 id, bool officer, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG_MOD(extack, "no such token");
 		return -ENOKEY;
 	}
-	if (!officer && !uid_eq(t->owner, current_euid())) {
+	if (!officer && (!uid_eq(t->owner, current_euid()) ||
+			 (opener && !uid_eq(t->owner, opener->euid)))) {
 		NL_SET_ERR_MSG_MOD(extack, "only the uid that loaded a token unloads it");
 		return -EPERM;
 	}
@@ -283,19 +292,22 @@ int khsm_token_unload_id(u64 id, bool officer, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-static bool token_usable_by_caller(const struct khsm_token *t)
+static bool token_usable_by(const struct khsm_token *t,
+			    const struct cred *cred)
 {
-	return uid_eq(t->owner, current_euid()) ||
-	       (gid_valid(t->share_gid) && in_egroup_p(t->share_gid));
+	return uid_eq(t->owner, cred->euid) ||
+	       (gid_valid(t->share_gid) &&
+		khsm_cred_in_kgroup(cred, t->share_gid));
 }
 
 /*
  * The token a key of @set_id (@type, 0: any) needs, by @id or, for 0, the loaded
  * token of that set. On success the caller holds a reference; the token
- * may still be revoked later, which every use checks.
+ * may still be revoked later, which every use checks. The token must be
+ * usable by current and, for a netlink request, by the socket's @opener.
  */
 int khsm_token_get_for_key(u64 id, const u8 *set_id, u8 type,
-			   struct khsm_token **out)
+			   const struct cred *opener, struct khsm_token **out)
 {
 	struct khsm_token *t;
 
@@ -310,7 +322,8 @@ int khsm_token_get_for_key(u64 id, const u8 *set_id, u8 type,
 		if ((type && t->type != type) ||
 		    (set_id && memcmp(t->set_id, set_id, KHSM_SET_ID_LEN)))
 			return -EBADMSG;
-		if (!token_usable_by_caller(t))
+		if (!token_usable_by(t, current_cred()) ||
+		    (opener && !token_usable_by(t, opener)))
 			return -EACCES;
 		kref_get(&t->ref);
 		*out = t;

@@ -89,7 +89,8 @@ int khsm_set_add_card(struct khsm_set_collect *c,
 		      struct netlink_ext_ack *extack);
 int khsm_token_load(struct khsm_set_collect *c, u32 portid, int slot,
 		    kgid_t share_gid, u64 *id, struct netlink_ext_ack *extack);
-int khsm_token_unload_id(u64 id, bool officer, struct netlink_ext_ack *extack);
+int khsm_token_unload_id(u64 id, bool officer, const struct cred *opener,
+			 struct netlink_ext_ack *extack);
 void khsm_tokens_slot_emptied(int slot);
 void khsm_tokens_session_closed(u32 portid);
 void khsm_tokens_unload_present(u8 cause);
@@ -98,6 +99,6 @@ unsigned int khsm_tokens_count(void);
 int khsm_tokens_put(struct sk_buff *msg);
 void khsm_token_put(struct khsm_token *t);
 int khsm_token_get_for_key(u64 id, const u8 *set_id, u8 type,
-			   struct khsm_token **out);
+			   const struct cred *opener, struct khsm_token **out);
 
 #endif /* _KHSM_TOKENS_H */
