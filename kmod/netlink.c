@@ -384,6 +384,13 @@ static int parse_cards(struct genl_info *info, unsigned int n,
 		if (err)
 			goto err_free;
 	}
+	/* The core checks each entry but not what follows the last one. */
+	if (rem > 0 && count <= n) {
+		NL_SET_ERR_MSG_ATTR(info->extack, cards,
+				    "bytes left over after the card entries");
+		err = -EINVAL;
+		goto err_free;
+	}
 	if (count != n) {
 		NL_SET_ERR_MSG_ATTR(info->extack, cards,
 				    "give exactly N cards (one entry per card)");
@@ -691,6 +698,11 @@ static int parse_new_pp(struct genl_info *info, struct khsm_card_spec *specs,
 		if (err)
 			return err;
 		*spec = &specs[__ffs64(seen)];
+	}
+	if (rem > 0) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KHSM_A_CARDS],
+				    "bytes left over after the card entry");
+		return -EINVAL;
 	}
 	if (!*spec) {
 		NL_SET_ERR_MSG_MOD(info->extack, "the new passphrase's card entry is missing");
