@@ -282,7 +282,7 @@ enum khsm_mech {
  *   request:  KHSM_A_AUDIT (INSTANCE, SEQ)   every record up to SEQ is safe
  *   ESTALE: INSTANCE is not the module's (it was reloaded); ERANGE: SEQ
  *   was never issued. Acknowledging lets a forced-audit ring reuse them.
- * KHSM_CMD_AUDIT_CHECKPOINT (role: operator)
+ * KHSM_CMD_AUDIT_CHECKPOINT (role: officer)
  *   reply:    KHSM_A_AUDIT (SEQ)             the checkpoint record made now
  *   ENOKEY: no world is operational, so there is no key to sign with.
  * KHSM_CMD_AUDIT_STATUS (role: khsm group)
