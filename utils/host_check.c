@@ -135,9 +135,14 @@ static void open_module(struct hc_ctx *c)
 		c->h = NULL;
 		return;
 	}
-	if (!khsm_world_info(c->h, &c->wi) &&
-	    c->wi.state == KHSM_WORLD_OPERATIONAL)
-		c->have_world = true;
+	/* Opening needs no privilege; the first query does. */
+	c->open_err = khsm_world_info(c->h, &c->wi);
+	if (c->open_err) {
+		khsm_close(c->h);
+		c->h = NULL;
+		return;
+	}
+	c->have_world = c->wi.state == KHSM_WORLD_OPERATIONAL;
 }
 
 /*

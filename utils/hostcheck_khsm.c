@@ -446,9 +446,7 @@ static enum hc_status check_audit(struct hc_ctx *c, char *why, size_t size)
 	pid = find_follower();
 	if (pid)
 		return hc_say(HC_PASS, why, size,
-			      "khsmctl audit follow runs (pid %d); acknowledged up to record %llu of %llu",
-			      (int)pid, (unsigned long long)st.acked,
-			      (unsigned long long)(st.next - 1));
+			      "khsmctl audit follow runs (pid %d)", (int)pid);
 	if (st.forced && st.blocked)
 		return hc_say(HC_FAIL, why, size,
 			      "forced audit is refusing work: the ring is full and no khsmctl audit follow acknowledges it");
