@@ -33,7 +33,7 @@ cleanup() {
 	rm -f /etc/ssh/sshd_config /etc/ssh/sshd_config.d/50-hc.conf
 	echo "$suid_was" >/proc/sys/fs/suid_dumpable
 	gpasswd -d root khsm >/dev/null 2>&1
-	for u in $hc_users; do userdel "$u" >/dev/null 2>&1; done
+	for u in $hc_users; do userdel -f "$u" >/dev/null 2>&1; done
 	for i in $(seq 1 11); do userdel "hcop$i" >/dev/null 2>&1; done
 	[ -c /dev/khsm ] && chown root:khsm /dev/khsm && chmod 0660 /dev/khsm
 	rm -rf "$work"
@@ -281,7 +281,8 @@ expect "root in the khsm group: warn" 0 khsm-group warn "root-equivalent members
 gpasswd -d root khsm >/dev/null
 useradd -M -N -g users -o -u 0 hcroot 2>/dev/null && gpasswd -a hcroot khsm >/dev/null
 expect "a second uid-0 account in the group: warn" 0 khsm-group warn "root-equivalent members: hcroot"
-userdel hcroot >/dev/null 2>&1
+gpasswd -d hcroot khsm >/dev/null
+userdel -f hcroot >/dev/null 2>&1	# -f: uid 0 has processes
 for i in $(seq 1 11); do useradd -M -N -g khsm "hcop$i"; done
 expect "11 more members (khsm their primary group): warn" 0 khsm-group warn "members \(more than 10\)"
 for i in $(seq 1 11); do userdel "hcop$i"; done
