@@ -363,9 +363,11 @@ static enum hc_status check_core(struct hc_ctx *c, char *why, size_t size)
 		snprintf(pattern, sizeof(pattern), "?");
 	if (getrlimit(RLIMIT_CORE, &rl))
 		return hc_say(HC_WARN, why, size, "getrlimit: %s", strerror(errno));
+	/* The kernel hands a pipe handler every dump, whatever the limit. */
 	if (rl.rlim_cur == 0)
 		return hc_say(HC_PASS, why, size,
-			      "ulimit -c is 0 (core_pattern '%s')", pattern);
+			      "ulimit -c is 0 (core_pattern '%s'%s)", pattern,
+			      pattern[0] == '|' ? ": the handler gets dumps and decides by the limit" : "");
 	return hc_say(HC_WARN, why, size,
 		      "core dumps are on (ulimit -c %s) and go to '%s': a crashing process's memory lands on disk; set ulimit -c 0",
 		      rl.rlim_cur == RLIM_INFINITY ? "unlimited" : "> 0",
