@@ -147,13 +147,13 @@ static int learn(struct np_conn *c, struct np_family *f)
 /* The policy of @cmd as its requests are checked: do, or dump. */
 static int cmd_policy(const struct np_family *f, int cmd)
 {
-	return f->cmd[cmd].flags & GENL_CMD_CAP_DO ? f->cmd[cmd].do_pol :
-						       f->cmd[cmd].dump_pol;
+	return (f->cmd[cmd].flags & GENL_CMD_CAP_DO) ? f->cmd[cmd].do_pol :
+							 f->cmd[cmd].dump_pol;
 }
 
 static uint16_t cmd_nlflags(const struct np_family *f, int cmd)
 {
-	return f->cmd[cmd].flags & GENL_CMD_CAP_DO ? 0 : NLM_F_DUMP;
+	return (f->cmd[cmd].flags & GENL_CMD_CAP_DO) ? 0 : NLM_F_DUMP;
 }
 
 /* ---------------------------------------------------------------- audit */
@@ -479,13 +479,15 @@ static unsigned char *digest(struct __test_metadata *_metadata,
 					KHSM_CMD_TOKEN_LIST,
 					KHSM_CMD_AUDIT_STATUS };
 	struct khsm_ioc_info info;
-	unsigned char *d = NULL;
+	unsigned char *d = NULL, *nd;
 	size_t n = 0, i;
 
 	for (i = 0; i < sizeof(cmds); i++) {
 		EXPECT_EQ(0, np_request(&self->c, cmds[i], 0, 0, NULL, 0));
 		blank(self->c.data, self->c.data_len, cmds[i], 0);
-		d = realloc(d, n + self->c.data_len + 1);
+		nd = realloc(d, n + self->c.data_len + 1);
+		ASSERT_NE(NULL, nd);
+		d = nd;
 		d[n++] = cmds[i];
 		memcpy(d + n, self->c.data, self->c.data_len);
 		n += self->c.data_len;
@@ -493,7 +495,9 @@ static unsigned char *digest(struct __test_metadata *_metadata,
 	memset(&info, 0, sizeof(info));
 	info.size = sizeof(info);
 	EXPECT_EQ(0, ku_ioc(self->fd, KHSM_IOC_INFO, &info));
-	d = realloc(d, n + sizeof(info));
+	nd = realloc(d, n + sizeof(info));
+	ASSERT_NE(NULL, nd);
+	d = nd;
 	memcpy(d + n, &info, sizeof(info));
 	n += sizeof(info);
 	*len = n;
