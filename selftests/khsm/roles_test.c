@@ -654,6 +654,7 @@ static void print_walk(const struct nl_walk *w)
 		off += snprintf(line + off, sizeof(line) - off, " %s=%d",
 				cmds[i].name, w->a[i].err);
 	ksft_print_msg("%s:%s\n", caller_name[w->c], line);
+	fflush(stdout);
 }
 
 static void check_walk(struct __test_metadata *_metadata,
@@ -1207,6 +1208,90 @@ TEST_F(roles, request_owns_only_what_both_credentials_own)
 	EXPECT_EQ(0, ku_token_unload(&self->nl, token))
 		TH_LOG("%s", self->nl.extack);
 	munmap(o, sizeof(*o));
+}
+
+/* ---- the policy's groups ---- */
+
+#define OPERATOR_GID 4272
+
+struct grp_probe {
+	const struct who *w;
+	struct answer info;
+	int open_err;
+};
+
+static int probe_groups(void *arg)
+{
+	struct grp_probe *g = arg;
+	int fd;
+
+	if (become(g->w))
+		return 1;
+	fd = nl_sock();
+	if (fd < 0)
+		return 2;
+	probe(fd, KHSM_CMD_GET_INFO, 0, &g->info);
+	close(fd);
+	fd = ku_open();
+	g->open_err = fd < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/*
+ * A policy that names an operator and a user group replaces the module's
+ * gid: a member of the node's group (khsm) that is in neither may open
+ * nothing and query nothing; the user group opens /dev/khsm but does not
+ * query; the operator group does both.
+ */
+TEST_F(roles, policy_groups_replace_the_module_gid)
+{
+	struct grp_probe *g = shared(sizeof(*g));
+	struct who khsm_only = w_op, user = w_op, oper = w_op;
+	struct ku_buf *b = calloc(1, sizeof(*b));
+	void *n;
+
+	ASSERT_NE(NULL, g);
+	ASSERT_NE(NULL, b);
+	user.groups[user.ngroups++] = SHARE_GID;
+	oper.groups[oper.ngroups++] = OPERATOR_GID;
+	/* The 1/1 ACS card authorises POLICY_SET. */
+	ASSERT_EQ(0, ku_card_insert(&self->nl, 0, &self->files, -1, NULL))
+		TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(0, ku_card_remove(&self->nl, 0));
+	n = ku_nest_start(b, KHSM_A_WORLD_OPTS);
+	ku_put_u32(b, KHSM_A_OPT_OPERATOR_GID, OPERATOR_GID);
+	ku_put_u32(b, KHSM_A_OPT_USER_GID, SHARE_GID);
+	ku_nest_end(b, n);
+	ASSERT_EQ(0, ku_request(&self->nl, KHSM_CMD_POLICY_SET, b))
+		TH_LOG("%s", self->nl.extack);
+
+	g->w = &khsm_only;
+	ASSERT_EQ(0, in_child(probe_groups, g));
+	EXPECT_EQ(EPERM, g->info.err);
+	EXPECT_NE(NULL, strstr(g->info.extack, "khsm group"))
+		TH_LOG("extack '%s'", g->info.extack);
+	EXPECT_EQ(EPERM, g->open_err);
+
+	g->w = &user;
+	ASSERT_EQ(0, in_child(probe_groups, g));
+	EXPECT_EQ(EPERM, g->info.err);
+	EXPECT_EQ(0, g->open_err);
+
+	g->w = &oper;
+	ASSERT_EQ(0, in_child(probe_groups, g));
+	EXPECT_EQ(0, g->info.err) TH_LOG("%s", g->info.extack);
+	EXPECT_EQ(0, g->open_err);
+
+	/* Unloading the world gives the module's gid back. */
+	ASSERT_EQ(0, ku_world_unload(&self->nl));
+	g->w = &khsm_only;
+	ASSERT_EQ(0, in_child(probe_groups, g));
+	EXPECT_EQ(0, g->info.err) TH_LOG("%s", g->info.extack);
+	EXPECT_EQ(0, g->open_err);
+	free(b);
+	munmap(g, sizeof(*g));
 }
 
 TEST_HARNESS_MAIN
