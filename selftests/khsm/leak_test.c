@@ -415,17 +415,31 @@ TEST_F(leak, reply_padding)
 	static const uint8_t cmds[] = { KHSM_CMD_GET_INFO, KHSM_CMD_SLOT_LIST,
 					KHSM_CMD_TOKEN_LIST,
 					KHSM_CMD_AUDIT_STATUS };
+	struct ku_keyspec s = ku_spec(KHSM_KEY_HMAC, BIT(KHSM_OP_MAC_GENERATE),
+				      BIT(KHSM_MECH_HMAC_SHA256), 0);
+	struct ku_files sc;
+	struct ku_blob blob;
+	uint64_t tok;
 	size_t i;
 
+	s.len = 32;
 	for (i = 0; i < sizeof(cmds); i++) {
 		ASSERT_EQ(0, np_request(&self->c, cmds[i], 0, 0, NULL, 0));
 		EXPECT_LT(0u, self->c.data_len);
 		EXPECT_EQ(0, bad_padding(self->c.data, self->c.data_len))
 			TH_LOG("command %u", cmds[i]);
 	}
-	/* The replies that carried the files and blobs, kept by ku_*: */
-	ASSERT_EQ(0, ku_card_remove(&self->nl, 2));
-	ASSERT_EQ(0, ku_card_insert(&self->nl, 2, &self->sc, 4, &self->token));
+	/* The replies that carry card files and key blobs: */
+	ASSERT_EQ(0, ku_softcard_create(&self->nl, "pad-set", 6, &sc));
+	EXPECT_EQ(0, bad_padding(self->nl.reply + NLMSG_HDRLEN + GENL_HDRLEN,
+				 self->nl.reply_len - NLMSG_HDRLEN - GENL_HDRLEN));
+	s.app = "pad";	/* odd lengths, so padding follows */
+	s.ident = "k1";
+	ASSERT_EQ(0, ku_key_generate(&self->nl, &s, &blob));
+	EXPECT_EQ(0, bad_padding(self->nl.reply + NLMSG_HDRLEN + GENL_HDRLEN,
+				 self->nl.reply_len - NLMSG_HDRLEN - GENL_HDRLEN));
+	/* And the reply that says a token was loaded. */
+	ASSERT_EQ(0, ku_card_insert(&self->nl, 5, &sc, 6, &tok));
 	EXPECT_EQ(0, bad_padding(self->nl.reply + NLMSG_HDRLEN + GENL_HDRLEN,
 				 self->nl.reply_len - NLMSG_HDRLEN - GENL_HDRLEN));
 }

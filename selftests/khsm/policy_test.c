@@ -707,6 +707,14 @@ static void attr_cases(struct __test_metadata *_metadata,
 	else if (is_nest(a->type))
 		CASE("shorter than an attribute header", ERANGE,
 		     np_put(b, t | NLA_F_NESTED, "\1\2\3", 3));
+	/* one long with its NUL early: the length rule, not the NUL rule */
+	if (a->type == NL_ATTR_TYPE_NUL_STRING)
+		CASE("one long, NUL inside", ERANGE, {
+			size_t at = b->off + NLA_HDRLEN;
+
+			np_put_fill(b, t, 'a', a->max_len + 2);
+			b->b[at + 1] = 0;
+		});
 	/* one long */
 	np_reset(b); open_path(b, p); want = put_long(b, t, a); close_path(b, p);
 	check(_metadata, self, cmd, "one long", want, 0, 0);
@@ -939,6 +947,53 @@ TEST_F(mx, card_array_trailing_bytes)
 	np_end(b);
 	err = np_request(&self->c, KHSM_CMD_CARDSET_CREATE, 0, 0, b->b, b->off);
 	EXPECT_EQ(0, err) TH_LOG("without them: %d (%s)", err, self->c.msg);
+}
+
+/*
+ * Content the policy lets through reaches the command's own checks: card
+ * images that are empty, garbage, cut short or altered are EBADMSG; a
+ * secret of the wrong size is EINVAL. Nothing changes.
+ */
+TEST_F(mx, content_past_the_policy)
+{
+	unsigned char img[KU_FILE_MAX];
+	struct ku_files bad = self->sc;
+	struct ku_keyspec s;
+	struct ku_blob out;
+	static const unsigned char short_secret[15];
+	size_t i;
+	struct {
+		const char *what;
+		size_t len;
+	} cases[] = {
+		{ "empty card image", 0 },
+		{ "garbage card image", KU_FILE_MAX - 1 },
+		{ "card image one byte short", self->sc.card_len - 1 },
+		{ "card image with a bit flipped", self->sc.card_len },
+	};
+
+	snapshot(_metadata, self);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(img, 0xa5, sizeof(img));
+		if (i >= 2)
+			memcpy(img, self->sc.card, self->sc.card_len);
+		if (i == 3)
+			img[1] ^= 0x10;	/* its magic */
+		memcpy(bad.card, img, cases[i].len);
+		bad.card_len = cases[i].len;
+		EXPECT_EQ(EBADMSG, ku_card_insert(&self->nl, 3, &bad, 5, NULL))
+			TH_LOG("%s: %s", cases[i].what, self->nl.extack);
+		EXPECT_NE(0, self->nl.extack[0]);
+	}
+	s = ku_spec(KHSM_KEY_AES, BIT(KHSM_OP_ENCRYPT), BIT(KHSM_MECH_AES_GCM), 0);
+	s.secret = short_secret;
+	s.secret_len = sizeof(short_secret);
+	s.has_secret = 1;
+	EXPECT_EQ(EINVAL, ku_key_import(&self->nl, &s, &out))
+		TH_LOG("15-byte AES secret: %s", self->nl.extack);
+	EXPECT_NE(0, self->nl.extack[0]);
+	snprintf(self->cur, sizeof(self->cur), "content past the policy");
+	same_state(_metadata, self);
 }
 
 /* Each required attribute left out: EINVAL naming it. */
