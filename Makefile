@@ -58,6 +58,12 @@ check: deps
 static: deps
 	@scripts/static-check $(KERNELS)
 
+# The guest selftests and a kmemleak scan on a KASAN/kmemleak/lockdep/UBSAN
+# kernel built from Debian's linux-source-6.12 (scripts/check-debug; the
+# kernel is built once, ~15 min, and cached in ~/.cache/khsm/debug-kernel).
+check-debug: deps
+	@scripts/check-debug
+
 # khsm-bench in the guest on KERNEL (6.1; 6.12 with KERNEL=6.12) under
 # TCG, once per CPU model; QUICK=1 for a short run. Results: build/bench/.
 bench: deps
@@ -101,4 +107,4 @@ clean:
 	      kmod/modules.order kmod/Module.symvers
 
 .PHONY: all userland module deps module-for kselftest-headers selftests unit \
-	check static bench bench-build demo install clean fuzz fuzz-host
+	check static check-debug bench bench-build demo install clean fuzz fuzz-host
