@@ -246,11 +246,15 @@ printf 'Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\nPasswordAuthe
 hc_core=unlimited
 expect "ulimit -c unlimited: warn" 0 core-dumps warn "core dumps are on \(ulimit -c unlimited\)"
 hc_core=0
+# The kernel wants an absolute core_pattern before suid_dumpable 2.
+pattern_was=$(cat /proc/sys/kernel/core_pattern)
+echo /var/tmp/core.%p >/proc/sys/kernel/core_pattern
 echo 2 >/proc/sys/fs/suid_dumpable
 expect "fs.suid_dumpable 2: warn" 0 suid-dumpable warn "is 2"
 echo 1 >/proc/sys/fs/suid_dumpable
 expect "fs.suid_dumpable 1: fail" 7 suid-dumpable fail "is 1"
 echo 0 >/proc/sys/fs/suid_dumpable
+echo "$pattern_was" >/proc/sys/kernel/core_pattern
 
 # --- swap -------------------------------------------------------------------------
 if modprobe loop 2>/dev/null && truncate -s 16M "$work/swap.img" &&
