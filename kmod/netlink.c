@@ -150,8 +150,52 @@ static const struct nla_policy khsm_key_recover_policy[KHSM_A_MAX + 1] = {
 	[KHSM_A_TOKEN_ID]	= { .type = NLA_U64 },
 };
 
-static int khsm_nl_pre_doit(const struct khsm_genl_op *ops, struct sk_buff *skb,
-			    struct genl_info *info)
+static void wipe_attr(struct nlattr *a)
+{
+	memzero_explicit(nla_data(a), nla_len(a));
+}
+
+static void wipe_nested(struct nlattr *outer, int type)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, outer, rem)
+		if (nla_type(a) == type)
+			wipe_attr(a);
+}
+
+/*
+ * Passphrase keys and imported key material do not outlive the request:
+ * the skb is freed without being wiped, and an error ack echoes the
+ * request to its sender. The raw attributes are walked, not info->attrs,
+ * so that a duplicate is wiped too. A request the policy itself refuses
+ * never reaches the module and is freed by the netlink core as it is.
+ */
+static void khsm_nl_wipe_secrets(struct genl_info *info)
+{
+	struct nlattr *a, *entry;
+	int rem, erem;
+
+	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		switch (nla_type(a)) {
+		case KHSM_A_PP_KEY:
+			wipe_attr(a);
+			break;
+		case KHSM_A_KEY:
+			wipe_nested(a, KHSM_A_KEY_SECRET);
+			break;
+		case KHSM_A_CARDS:
+			nla_for_each_nested(entry, a, erem)
+				wipe_nested(entry, KHSM_A_CARD_PP_KEY);
+			break;
+		}
+	}
+}
+
+static int khsm_nl_admit(const struct khsm_genl_op *ops, struct sk_buff *skb,
+			 struct genl_info *info)
 {
 	enum khsm_role role = ops->internal_flags & KHSM_NL_ROLE_MASK;
 	int err;
@@ -166,6 +210,23 @@ static int khsm_nl_pre_doit(const struct khsm_genl_op *ops, struct sk_buff *skb,
 		return 0;
 	return khsm_audit_refused(ops->cmd, khsm_check_operational(info->extack),
 				  info->extack);
+}
+
+/* post_doit runs only after doit: a refused request is wiped here. */
+static int khsm_nl_pre_doit(const struct khsm_genl_op *ops, struct sk_buff *skb,
+			    struct genl_info *info)
+{
+	int err = khsm_nl_admit(ops, skb, info);
+
+	if (err)
+		khsm_nl_wipe_secrets(info);
+	return err;
+}
+
+static void khsm_nl_post_doit(const struct khsm_genl_op *ops,
+			      struct sk_buff *skb, struct genl_info *info)
+{
+	khsm_nl_wipe_secrets(info);
 }
 
 /* A reply with room for @payload bytes of attributes, or NULL. */
@@ -767,9 +828,6 @@ static int khsm_nl_card_passphrase(struct sk_buff *skb,
 	if (!err)
 		err = reply_card(info, &card, spec);
 	kfree_sensitive(specs);
-	/* The passphrase keys are secrets: they do not stay in the skb. */
-	if (pp)
-		memzero_explicit(nla_data(pp), nla_len(pp));
 	return err;
 }
 
@@ -817,9 +875,6 @@ static int khsm_nl_card_insert(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&khsm_ctl_lock);
 	err = khsm_card_insert(&req, &res, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
-	/* The passphrase key is a secret: it does not stay in the skb. */
-	if (pp)
-		memzero_explicit(nla_data(pp), nla_len(pp));
 	if (err)
 		return err;
 
@@ -1397,6 +1452,7 @@ static struct genl_family khsm_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.resv_start_op	= 0,	/* every command is strictly validated */
 	.pre_doit	= khsm_nl_pre_doit,
+	.post_doit	= khsm_nl_post_doit,
 	.ops		= khsm_genl_ops,
 	.n_ops		= ARRAY_SIZE(khsm_genl_ops),
 	.mcgrps		= khsm_genl_mcgrps,
