@@ -54,7 +54,7 @@ static int64_t get_s(const struct nlattr *a)
 int np_open(struct np_conn *c)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = 1 };
+	struct timeval tv = { .tv_sec = 3 };	/* the debug kernel is slow */
 	int one = 1, bufsz = 1 << 20;
 
 	memset(c, 0, sizeof(*c));

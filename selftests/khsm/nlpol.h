@@ -58,7 +58,7 @@ struct np_conn {
 	int nmsgs;		/* non-error messages of the last answer */
 };
 
-/* 0 or -errno. Extended acks on, receive timeout of one second. */
+/* 0 or -errno. Extended acks on, a receive timeout of three seconds. */
 int np_open(struct np_conn *c);
 void np_close(struct np_conn *c);
 
