@@ -31,6 +31,7 @@ cleanup() {
 	dmsetup remove hcswap 2>/dev/null
 	[ -n "${loopdev:-}" ] && losetup -d "$loopdev" 2>/dev/null
 	rm -f /etc/ssh/sshd_config /etc/ssh/sshd_config.d/50-hc.conf
+	[ -e "$work/sshd_config.orig" ] && cp -p "$work/sshd_config.orig" /etc/ssh/sshd_config
 	echo "$suid_was" >/proc/sys/fs/suid_dumpable
 	gpasswd -d root khsm >/dev/null 2>&1
 	for u in $hc_users; do userdel -f "$u" >/dev/null 2>&1; done
@@ -48,6 +49,7 @@ echo Y >"$sys/module/module/parameters/sig_enforce"
 echo 1 >"$sys/fs/selinux/enforce"
 
 mkdir -p /etc/ssh/sshd_config.d
+[ -e /etc/ssh/sshd_config ] && cp -p /etc/ssh/sshd_config "$work/sshd_config.orig"
 cat >/etc/ssh/sshd_config <<'S'
 Include /etc/ssh/sshd_config.d/*.conf
 PermitRootLogin no
