@@ -108,8 +108,6 @@ static void member_add(struct members *m, const char *name)
 	if (m->n < ARRAY_SIZE(m->name))
 		snprintf(m->name[m->n], sizeof(m->name[0]), "%s", name);
 	m->n++;
-	if (root_equivalent(name))
-		names_add(&m->roots, "%s", name);
 }
 
 static enum hc_status check_group(struct hc_ctx *c, char *why, size_t size)
@@ -119,6 +117,7 @@ static enum hc_status check_group(struct hc_ctx *c, char *why, size_t size)
 	struct group *gr;
 	enum hc_status st;
 	char more[32];
+	unsigned int i;
 	char **mem;
 
 	gr = c->group_known ? getgrgid(c->khsm_gid) : NULL;
@@ -136,9 +135,13 @@ static enum hc_status check_group(struct hc_ctx *c, char *why, size_t size)
 		if (pw->pw_gid == c->khsm_gid)
 			member_add(m, pw->pw_name);
 	endpwent();
+	/* Looked up once the group and passwd walks are over. */
+	for (i = 0; i < m->n && i < ARRAY_SIZE(m->name); i++)
+		if (root_equivalent(m->name[i]))
+			names_add(&m->roots, "%s", m->name[i]);
 	if (m->roots.n)
 		st = hc_say(HC_WARN, why, size,
-			    "root-equivalent members: %s%s: root needs no group, and an officer in the operator group joins the two roles; remove them",
+			    "root-equivalent members: %s%s (uid 0, or sudo, wheel, admin): officers need no membership, and one in the operator group joins the two roles; remove them",
 			    m->roots.text, names_more(&m->roots, more, sizeof(more)));
 	else if (m->n > GROUP_MANY)
 		st = hc_say(HC_WARN, why, size,
