@@ -2,11 +2,12 @@
 /*
  * Memory for passphrases and the keys stretched from them.
  *
- * Not memfd_secret(2): it is off unless the kernel is booted with
- * secretmem.enable=1, and its pages cannot be pinned, which AF_ALG's
- * zero-copy paths (libkcapi's vmsplice) may try. Private anonymous pages,
- * locked so they never reach swap, out of core dumps, and wiped in a
- * forked child, are the portable floor.
+ * Not memfd_secret(2): it is off on 6.1 unless the kernel is booted with
+ * secretmem.enable=1, and its pages cannot be pinned, which AF_ALG does
+ * with what it is sent: tried on 6.12 (where it is on), khsm_pp_derive()
+ * from secretmem pages failed (EPERM) in every ceremony. Private anonymous
+ * pages, locked so they never reach swap, out of core dumps, and wiped in
+ * a forked child, are the portable floor.
  */
 #include <errno.h>
 #include <string.h>
@@ -33,8 +34,14 @@ KHSM_API void *khsm_secure_alloc(size_t size)
 		return NULL;
 	}
 	len = round_pages(size);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
+	/*
+	 * MAP_LOCKED marks the mapping locked from its first instant (and is
+	 * what locks it under AddressSanitizer, whose mlock does nothing);
+	 * mlock faults the pages in and fails loudly where MAP_LOCKED would
+	 * quietly leave them out.
+	 */
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	if (mlock(p, len) || madvise(p, len, MADV_DONTDUMP))

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <openssl/evp.h>
 
 #include "khsmctl.h"
@@ -103,12 +104,21 @@ bool printable_name(const char *s, size_t max)
 /*
  * Before a passphrase is read: no core dump, no ptrace by our own uid, no
  * /proc/PID/mem. Passphrases never come from argv or the environment.
+ * RLIMIT_CORE too, because with fs.suid_dumpable=2 an undumpable process
+ * still dumps core (for root to read); the pages holding secrets are kept
+ * out of any dump by secure memory anyway. Idempotent.
  */
 int harden_process(const char *cmd)
 {
+	const struct rlimit none = { 0, 0 };
+
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) {
 		fail(cmd, "cannot make the process undumpable: %s",
 		     strerror(errno));
+		return KHSMCTL_EXIT_FAILED;
+	}
+	if (setrlimit(RLIMIT_CORE, &none)) {
+		fail(cmd, "cannot turn core dumps off: %s", strerror(errno));
 		return KHSMCTL_EXIT_FAILED;
 	}
 	return KHSMCTL_EXIT_OK;

@@ -123,6 +123,8 @@ static int run(int argc, char *argv[])
 	struct global_options opts;
 	const struct subcommand *cmd;
 
+	if (passphrase_in_argv(argc, argv))
+		return KHSMCTL_EXIT_USAGE;
 	if (parse_global_options(argc, argv, &opts)) {
 		fprintf(stderr, "%s: %s: %s\n", PROG_NAME, opts.bad_arg,
 			opts.error);

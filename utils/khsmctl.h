@@ -99,5 +99,7 @@ void copy_text(char *dst, size_t size, const char *src);
 
 /* Process hardening for commands that handle passphrases. */
 int harden_process(const char *cmd);
+/* An attempt to give a passphrase on the command line, refused. */
+bool passphrase_in_argv(int argc, char *argv[]);
 
 #endif /* KHSMCTL_H */

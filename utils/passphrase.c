@@ -27,10 +27,18 @@ static void on_signal(int sig)
 	caught = sig;
 }
 
+/*
+ * Every passphrase is read into one of these, so hardening the process
+ * here is hardening it before the first passphrase, whichever command
+ * reads it.
+ */
 struct secrets *secrets_alloc(const char *cmd)
 {
-	struct secrets *s = khsm_secure_alloc(sizeof(*s));
+	struct secrets *s;
 
+	if (harden_process(cmd))
+		return NULL;
+	s = khsm_secure_alloc(sizeof(*s));
 	if (!s)
 		fail(cmd, "cannot lock memory for passphrases: %s (see ulimit -l)",
 		     strerror(errno));
@@ -303,6 +311,43 @@ int pp_no_more_lines(struct pp_source *s, const char *cmd, char *buf)
 		}
 	}
 	return 0;
+}
+
+/* --passphrase-fd and --passphrase-file, or getopt's abbreviations of them. */
+static bool pp_option(const char *name, size_t len)
+{
+	static const char *const ok[] = { "--passphrase-fd", "--passphrase-file" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++)
+		if (len > strlen("--passphrase-") && !strncmp(name, ok[i], len))
+			return true;
+	return false;
+}
+
+/*
+ * "--passphrase SECRET", "--password=SECRET" and their like: refused before
+ * getopt sees them, in words that do not repeat the argument (getopt's
+ * own message would, into a terminal's scrollback or a CI log). Options
+ * end at "--".
+ */
+bool passphrase_in_argv(int argc, char *argv[])
+{
+	size_t len;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (strncmp(argv[i], "--pass", strlen("--pass")))
+			continue;
+		len = strcspn(argv[i], "=");
+		if (pp_option(argv[i], len))
+			continue;
+		fprintf(stderr,
+			"%s: passphrases are never taken from the command line or the environment: use --passphrase-fd FD or --passphrase-file FILE\n",
+			PROG_NAME);
+		return true;
+	}
+	return false;
 }
 
 /* Characters, as a person counts them: UTF-8 code points. */

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,6 +294,109 @@ static void acs_verify(void)
 	CHECK_HAS(out, "no passphrase\n");
 	CHECK_INT(run("acs verify --passphrase-file pp-wrong cards/acs-3.card"), 1);
 	CHECK_INT(run("acs verify"), 2);
+}
+
+/* The first line of /proc/PID/FILE starting with @key, or "". */
+static void proc_line(pid_t pid, const char *file, const char *key,
+		      char *buf, size_t size)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			snprintf(buf, size, "%s", line);
+			break;
+		}
+	fclose(f);
+}
+
+/*
+ * khsmctl waiting for a passphrase on a descriptor nothing has been written
+ * to yet: its secrets are already in locked memory and it is already
+ * undumpable. An undumpable process's /proc/PID/status belongs to root,
+ * so the tool runs as another uid than this test's (nobody, when this is
+ * root) for the owner to tell. The passphrase options are the only way in.
+ */
+static void prompt_is_hardened(void)
+{
+	char dir[] = "/tmp/khsmctl-pp-XXXXXX", line[512], cmd[512];
+	uid_t uid = geteuid() ? geteuid() : 65534;
+	unsigned long locked = 0;
+	struct stat st;
+	int fds[2], i;
+	pid_t pid;
+
+	if (!ready() || !mkdtemp(dir))
+		return;
+	snprintf(cmd, sizeof(cmd),
+		 "chmod 0755 %s && cp %s/cards/acs-3.card %s/ && chmod 0644 %s/acs-3.card",
+		 dir, top, dir, dir);
+	CHECK_INT(system(cmd), 0);
+	CHECK_INT(pipe(fds), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(fds[0], 3);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (!geteuid() && (setgroups(0, NULL) || setgid(65534) ||
+				   setuid(65534)))
+			_exit(126);
+		if (chdir(dir))
+			_exit(126);
+		execl(khsmctl, khsmctl, "acs", "verify", "--passphrase-fd", "3",
+		      "acs-3.card", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[0]);
+	/* Until it sits in read(3, ...): syscall 0, first argument 3. */
+	for (i = 0; i < 1000; i++) {
+		proc_line(pid, "syscall", "0 0x3 ", line, sizeof(line));
+		if (line[0])
+			break;
+		usleep(10000);
+	}
+	CHECK(line[0]);
+	proc_line(pid, "status", "VmLck:", line, sizeof(line));
+	CHECK(sscanf(line, "VmLck: %lu kB", &locked) == 1);
+	if (locked == 0)
+		unit_fail(__FILE__, __LINE__, "nothing locked: %s", line);
+	snprintf(cmd, sizeof(cmd), "/proc/%d/status", (int)pid);
+	CHECK_INT(stat(cmd, &st), 0);
+	if (st.st_uid != 0)	/* it would be @uid if dumpable */
+		unit_fail(__FILE__, __LINE__, "pid %d is dumpable (owner %u, uid %u)",
+			  (int)pid, (unsigned int)st.st_uid, (unsigned int)uid);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(fds[1]);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK_INT(system(cmd), 0);
+
+	/* No other way to give a passphrase: argv and environment refused. */
+	CHECK_INT(run("acs verify --passphrase pass-three-long cards/acs-3.card"), 2);
+	CHECK_HAS(err, "never taken from the command line");
+	CHECK_INT(run("acs verify --password=pass-three-long cards/acs-3.card"), 2);
+	CHECK_HAS(err, "use --passphrase-fd FD or --passphrase-file FILE");
+	CHECK(!strstr(err, "pass-three-long"));		/* not repeated */
+	CHECK_INT(run("--pass=pass-three-long acs verify cards/acs-3.card"), 2);
+	CHECK(!strstr(err, "pass-three-long"));
+	/* An abbreviation of a real option is still one. */
+	CHECK_INT(run("acs verify --passphrase-fi pp-3 cards/acs-3.card"), 0);
+	setenv("KHSM_PASSPHRASE", "pass-three-long", 1);
+	setenv("PASSPHRASE", "pass-three-long", 1);
+	CHECK_INT(run("acs verify cards/acs-3.card"), 2);	/* no tty: asks */
+	CHECK_HAS(err, "not on a terminal");
+	unsetenv("KHSM_PASSPHRASE");
+	unsetenv("PASSPHRASE");
 }
 
 static void acs_authorise_and_policy(void)
@@ -1234,6 +1339,7 @@ static const struct unit_test tests[] = {
 	{ "world load with cards", world_load_with_cards },
 	{ "wrong passphrase, short quorum, not a card", wrong_passphrase_exits_1 },
 	{ "acs verify", acs_verify },
+	{ "at a passphrase prompt: locked, undumpable", prompt_is_hardened },
 	{ "acs authorise and policy load", acs_authorise_and_policy },
 	{ "acs replace", acs_replace },
 	{ "world new undone when cards cannot be written", world_new_undone },

@@ -8,7 +8,12 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <kcapi.h>
 #include <openssl/evp.h>
@@ -136,6 +141,149 @@ static void locked_memory(void)
 	CHECK(!khsm_secure_alloc(0));
 }
 
+/*
+ * The VmFlags of the mapping holding @addr in /proc/self/smaps, into
+ * @flags (" lo dd ..."); false if no mapping holds it.
+ */
+static bool vm_flags(const void *addr, char *flags, size_t size)
+{
+	unsigned long start, end, a = (unsigned long)addr;
+	bool inside = false, found = false;
+	char line[512];
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
+			inside = a >= start && a < end;
+		else if (inside && !strncmp(line, "VmFlags:", 8)) {
+			snprintf(flags, size, "%s", line + 8);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static bool has_flag(const char *flags, const char *flag)
+{
+	char word[8];
+
+	snprintf(word, sizeof(word), " %s", flag);
+	return strstr(flags, word) != NULL;
+}
+
+/* Locked, out of core dumps, wiped in children; gone when freed. */
+static void secure_memory_flags(void)
+{
+	uint8_t *p = khsm_secure_alloc(5000);
+	char flags[256];
+
+	CHECK(p);
+	if (!p)
+		return;
+	p[4999] = 1;
+	CHECK(vm_flags(p, flags, sizeof(flags)));
+	if (!has_flag(flags, "lo") || !has_flag(flags, "dd") ||
+	    !has_flag(flags, "wf"))
+		unit_fail(__FILE__, __LINE__, "secure memory not lo+dd+wf:%s",
+			  flags);
+	CHECK(vm_flags(p + 4096, flags, sizeof(flags)));
+	CHECK(has_flag(flags, "lo"));
+	khsm_secure_free(p, 5000);
+	CHECK(!vm_flags(p, flags, sizeof(flags)));
+}
+
+/* What the stand-in PBKDF2 of the ceremony below saw. */
+static struct {
+	int dumpable;
+	bool locked;
+	char pp[32];
+} seen;
+
+static int seeing_derive(const char *pp, size_t len,
+			 const uint8_t salt[KHSM_PP_SALT_LEN], uint32_t iter,
+			 uint8_t out[KHSM_PP_KEY_LEN])
+{
+	char flags[256];
+
+	(void)salt;
+	(void)iter;
+	seen.dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	seen.locked = vm_flags(pp, flags, sizeof(flags)) &&
+		      has_flag(flags, "lo") && has_flag(flags, "dd");
+	snprintf(seen.pp, sizeof(seen.pp), "%.*s", (int)len, pp);
+	memset(out, 0x77, KHSM_PP_KEY_LEN);
+	return 0;
+}
+
+/*
+ * A card presented with its passphrase on a descriptor, as "token load"
+ * does: from before the passphrase is read the process is undumpable and
+ * has no core limit; the passphrase sits in locked, undumped memory while
+ * it is stretched, and is wiped once it is. In a child, which this leaves
+ * undumpable; the child's exit status is the number of the failed check.
+ */
+static int ceremony_child(void)
+{
+	static const char text[] = "tr0ub4dor\n";
+	struct khsm_card_info ci = { .index = 1, .has_passphrase = 1,
+				     .pbkdf2_iter = 1000 };
+	struct present_args a;
+	struct presenter p;
+	struct rlimit core;
+	size_t i, left = 0;
+	int fd;
+
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) ||
+	    prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 1)
+		return 10;
+	present_args_init(&a);
+	fd = pipe_with(text, sizeof(text) - 1);
+	if (fd < 0)
+		return 11;
+	a.pp.fd = fd;
+	pp_derive = seeing_derive;
+	if (presenter_open(&p, NULL, "test", 0, &a))
+		return 12;
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return 1;	/* not hardened before reading */
+	if (getrlimit(RLIMIT_CORE, &core) || core.rlim_cur || core.rlim_max)
+		return 2;
+	if (card_key(&p, &ci, "Passphrase: "))
+		return 13;
+	if (strcmp(seen.pp, "tr0ub4dor"))
+		return 14;
+	if (seen.dumpable != 0)
+		return 3;
+	if (!seen.locked)
+		return 4;	/* read into ordinary memory */
+	for (i = 0; i < sizeof(p.sec->pp); i++)
+		left += p.sec->pp[i] != 0;
+	if (left)
+		return 5;	/* not wiped after stretching */
+	if (p.sec->key[0] != 0x77)
+		return 15;
+	presenter_close(&p);
+	close(fd);
+	return 0;
+}
+
+static void ceremony_hardening(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(ceremony_child());
+	CHECK_INT(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_INT(WEXITSTATUS(status), 0);
+}
+
 static void derive_arguments(void)
 {
 	uint8_t salt[KHSM_PP_SALT_LEN] = { 0 }, out[KHSM_PP_KEY_LEN];
@@ -201,6 +349,8 @@ static const struct unit_test tests[] = {
 	{ "lines left over", leftover_lines },
 	{ "characters are code points", characters },
 	{ "locked memory", locked_memory },
+	{ "secure memory is lo+dd+wf", secure_memory_flags },
+	{ "undumpable before the passphrase, wiped after", ceremony_hardening },
 	{ "khsm_pp_derive arguments", derive_arguments },
 	{ "khsm_pp_derive is PBKDF2-HMAC-SHA256", derive_matches_openssl },
 	{ "PBKDF2 is injectable", derive_is_injectable },
