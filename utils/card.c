@@ -54,12 +54,14 @@ int read_card_file(const char *cmd, const char *path, unsigned int flags,
 	mode_t mode = 0;
 	int ret;
 
-	ret = khsm_read_file(path, flags, data, len, &mode);
-	if (ret == -EPERM) {
-		fail(cmd, "%s: mode %04o lets others write it; refusing", path,
-		     (unsigned int)mode);
-		return KHSMCTL_EXIT_FAILED;
+	if (flags) {
+		ret = kmdata_dir_safe(cmd);
+		if (ret)
+			return ret;
 	}
+	ret = khsm_read_file(path, flags, data, len, &mode);
+	if (ret == -EPERM)
+		return refuse_mode(cmd, path, mode);
 	if (ret == -EFBIG) {
 		fail(cmd, "%s: larger than any card file", path);
 		return KHSMCTL_EXIT_FAILED;

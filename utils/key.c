@@ -302,8 +302,7 @@ static int read_material(struct maker *mk, size_t *len)
 		goto out;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		fail(mk->cmd, "%s: mode %04o lets others write it; refusing",
-		     path, (unsigned int)(st.st_mode & 07777));
+		ret = refuse_mode(mk->cmd, path, st.st_mode);
 		goto out;
 	}
 	if (!mk->a->public_only && (st.st_mode & (S_IRGRP | S_IROTH)))

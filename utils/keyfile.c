@@ -42,15 +42,21 @@ int read_key_blob(const char *cmd, const char *app, const char *ident,
 		fail(cmd, "%s", strerror(ENOMEM));
 		return KHSMCTL_EXIT_FAILED;
 	}
+	ret = kmdata_dir_safe(cmd);
+	if (ret) {
+		free(path);
+		return ret;
+	}
 	ret = khsm_read_file(path, KHSM_READ_NO_GROUP_WRITE |
 			     KHSM_READ_NO_OTHER_WRITE, &kb->blob, &kb->len,
 			     &mode);
-	if (ret == -ENOENT)
+	if (ret == -ENOENT) {
 		fail(cmd, "no key %s %s (no %s)", app, ident, path);
-	else if (ret == -EPERM)
-		fail(cmd, "%s: mode %04o lets others write it; refusing", path,
-		     (unsigned int)(mode & 07777));
-	else if (ret)
+	} else if (ret == -EPERM) {
+		ret = refuse_mode(cmd, path, mode);
+		free(path);
+		return ret;
+	} else if (ret)
 		fail(cmd, "%s: %s", path, strerror(-ret));
 	else if (khsm_key_blob_parse(kb->blob, kb->len, &kb->info, why,
 				     sizeof(why)))

@@ -31,6 +31,7 @@ enum khsmctl_exit {
 	KHSMCTL_EXIT_DENIED	= 4,	/* EPERM, EACCES */
 	/* 5 and 6: audit verify only (audit.h) */
 	KHSMCTL_EXIT_CHECK_FAILED = 7,	/* host-check: a check failed */
+	KHSMCTL_EXIT_UNSAFE	= 8,	/* a file or kmdata others may write */
 };
 
 /* exit.c */
@@ -99,6 +100,10 @@ void copy_text(char *dst, size_t size, const char *src);
 
 /* Process hardening for commands that handle passphrases. */
 int harden_process(const char *cmd);
+/* kmdata.c: files and directories whose modes let others change them. */
+int refuse_mode(const char *cmd, const char *path, mode_t mode);
+int kmdata_dir_safe(const char *cmd);
+
 /* An attempt to give a passphrase on the command line, refused. */
 bool passphrase_in_argv(int argc, char *argv[]);
 

@@ -18,6 +18,41 @@
 
 #include "cards.h"
 
+/*
+ * @path, which khsmctl reads, may be changed by others than its writers
+ * (the group or everyone, as @mode says): refused, with the mode, and an
+ * exit status of its own so that scripts can tell it from a failure.
+ */
+int refuse_mode(const char *cmd, const char *path, mode_t mode)
+{
+	fail(cmd, "%s: mode %04o lets others write it; refusing", path,
+	     (unsigned int)(mode & 07777));
+	return KHSMCTL_EXIT_UNSAFE;
+}
+
+/*
+ * The kmdata directory before a file of it is trusted: whoever may write
+ * the directory may replace the file. 0755 (officers only), or 3775 for
+ * operators, where the sticky bit stops one replacing another's files
+ * (khsmctl(8), FILES); writable by everyone it is never safe. 0, or an
+ * exit status having said why. A missing directory is the reader's to
+ * report.
+ */
+int kmdata_dir_safe(const char *cmd)
+{
+	struct stat st;
+
+	if (stat(kmdata_dir, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	if ((st.st_mode & S_IWOTH) ||
+	    ((st.st_mode & S_IWGRP) && !(st.st_mode & S_ISVTX))) {
+		fail(cmd, "%s: directory mode %04o lets others replace its files; refusing (0755, or 3775 for operators)",
+		     kmdata_dir, (unsigned int)(st.st_mode & 07777));
+		return KHSMCTL_EXIT_UNSAFE;
+	}
+	return 0;
+}
+
 char *kmdata_path(const char *name)
 {
 	char *path;
@@ -186,10 +221,20 @@ int read_set_record(const char *cmd, const char *name,
 	mode_t mode = 0;
 	int ret;
 
+	ret = kmdata_dir_safe(cmd);
+	if (ret)
+		return ret;
 	ret = load_set_record(name, r, &mode, why, sizeof(why));
 	if (!ret)
 		return 0;
 	set_file(file, sizeof(file), KHSM_CARDSET_RECORD_PREFIX, name);
+	if (ret == -EPERM) {
+		char *path = kmdata_path(file);
+
+		ret = refuse_mode(cmd, path ? path : file, mode);
+		free(path);
+		return ret;
+	}
 	if (ret == -ENOENT)
 		fail(cmd, "no card set or softcard '%s' (no %s/%s)", name,
 		     kmdata_dir, file);

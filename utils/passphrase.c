@@ -180,11 +180,8 @@ static int check_pp_file(int fd, const char *file, const char *cmd)
 	}
 	if (!S_ISREG(st.st_mode))
 		return 0;	/* a pipe or /dev/stdin: the caller's business */
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		fail(cmd, "%s: mode %04o lets others write it; refusing", file,
-		     (unsigned int)(st.st_mode & 07777));
-		return KHSMCTL_EXIT_FAILED;
-	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return refuse_mode(cmd, file, st.st_mode);
 	if (st.st_mode & (S_IRGRP | S_IROTH))
 		warn("%s is readable by others (mode %04o)", file,
 		     (unsigned int)(st.st_mode & 07777));

@@ -59,9 +59,8 @@ int read_policy(const char *cmd, const char *path,
 	ret = khsm_read_file(path, KHSM_READ_NO_GROUP_WRITE |
 			     KHSM_READ_NO_OTHER_WRITE, &text, &len, &mode);
 	if (ret == -EPERM)
-		fail(cmd, "%s: mode %04o lets others write it; refusing", path,
-		     (unsigned int)mode);
-	else if (ret == -EFBIG)
+		return refuse_mode(cmd, path, mode);
+	if (ret == -EFBIG)
 		fail(cmd, "%s: larger than %d bytes", path, KHSM_FILE_MAX);
 	else if (ret == -EINVAL)
 		fail(cmd, "%s: not a regular file", path);
@@ -238,12 +237,19 @@ static int read_world_file(const char *cmd, uint8_t **data, size_t *len,
 
 	if (!path)
 		return KHSMCTL_EXIT_FAILED;
+	ret = kmdata_dir_safe(cmd);
+	if (ret) {
+		free(path);
+		return ret;
+	}
 	ret = khsm_read_file(path, KHSM_READ_NO_GROUP_WRITE |
 			     KHSM_READ_NO_OTHER_WRITE, data, len, &mode);
-	if (ret == -EPERM)
-		fail(cmd, "%s: mode %04o lets others write it; refusing", path,
-		     (unsigned int)mode);
-	else if (ret)
+	if (ret == -EPERM) {
+		ret = refuse_mode(cmd, path, mode);
+		free(path);
+		return ret;
+	}
+	if (ret)
 		fail(cmd, "%s: %s", path, strerror(-ret));
 	if (!ret && khsm_world_file_parse(*data, *len, wf, why, sizeof(why))) {
 		fail(cmd, "%s: %s", path, why);

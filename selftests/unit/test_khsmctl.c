@@ -199,7 +199,7 @@ static void world_new_refusals(void)
 	/* A passphrase file others may write. */
 	shell("chmod 0666 pp2");
 	CHECK_INT(run("--kmdata other world new --card-dir . --passphrase-file pp2"),
-		  1);
+		  KHSMCTL_EXIT_UNSAFE);
 	CHECK_HAS(err, "mode 0666 lets others write it");
 }
 
@@ -437,7 +437,7 @@ static void acs_authorise_and_policy(void)
 	CHECK_INT(run("policy load bad-policy"), 2);
 	CHECK_HAS(err, "bad-policy: line 1: unknown key 'bogus'");
 	shell("chmod 0666 policy");
-	CHECK_INT(run("policy load policy"), 1);
+	CHECK_INT(run("policy load policy"), KHSMCTL_EXIT_UNSAFE);
 	CHECK_HAS(err, "mode 0666 lets others write it; refusing");
 }
 
@@ -976,7 +976,7 @@ static void key_list_info(void)
 			"out >/dev/null"), 0);
 	/* A blob others may write, or under another key's name, is refused. */
 	shell("chmod 0660 sets/key_web_aes1");
-	CHECK_INT(run(SETS "key info web aes1"), 1);
+	CHECK_INT(run(SETS "key info web aes1"), KHSMCTL_EXIT_UNSAFE);
 	CHECK_HAS(err, "mode 0660 lets others write it; refusing");
 	CHECK_INT(run(SETS "key list"), 1);
 	CHECK_HAS(out, "web sig: ec-p256");
@@ -1042,7 +1042,8 @@ static void key_import(void)
 	CHECK_HAS(err, "short.key: 20 bytes is no aes key");
 	shell("chmod 0666 aes.key");
 	CHECK_INT(run(SETS "key import --app imp --ident aes2 --type aes "
-		      "--from aes.key --protect module --ops encrypt"), 1);
+		      "--from aes.key --protect module --ops encrypt"),
+		  KHSMCTL_EXIT_UNSAFE);
 	CHECK_HAS(err, "aes.key: mode 0666 lets others write it; refusing");
 	shell("chmod 0644 aes.key");
 	CHECK_INT(run(SETS "key import --app imp --ident aes2 --type aes "
@@ -1091,6 +1092,65 @@ static void key_import_refused(void)
 	CHECK_INT(mode_of("sets/key_imp_aes3"), -1);
 	CHECK_INT(run(SETS "key generate --app imp --ident gen --type aes "
 		      "--protect module --ops encrypt"), 0);
+}
+
+/*
+ * Every file khsmctl trusts, made writable by others, and the kmdata
+ * directory made writable by others than its scheme allows: refused with
+ * the path and the mode, exit 8; put back, accepted again.
+ */
+static void unsafe_modes(void)
+{
+	static const struct {
+		const char *file, *mode, *cmd;
+	} files[] = {
+		{ "sets/world", "0660", "world load --card sets-acs/acs-1.card" },
+		{ "sets/world", "0642", "world load --card sets-acs/acs-1.card" },
+		{ "sets/cardset_webtls", "0660", "cardset info webtls" },
+		{ "sets/softcard_signer", "0662", "token load signer --passphrase-file pp-soft" },
+		{ "sets/key_web_aes1", "0646", "key info web aes1" },
+		{ "pp-soft", "0620", "token load signer --passphrase-file pp-soft" },
+	};
+	char cmd[256], want[128];
+	mode_t was;
+	size_t i;
+
+	if (!ready())
+		return;
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		was = (mode_t)mode_of(files[i].file);
+		snprintf(cmd, sizeof(cmd), "chmod %s %s", files[i].mode,
+			 files[i].file);
+		CHECK_INT(shell(cmd), 0);
+		CHECK_INT(run(SETS "%s", files[i].cmd), KHSMCTL_EXIT_UNSAFE);
+		snprintf(want, sizeof(want), "%s: mode %s lets others write it; refusing",
+			 files[i].file, files[i].mode);
+		CHECK_HAS(err, want);
+		snprintf(cmd, sizeof(cmd), "chmod %04o %s", (unsigned int)was,
+			 files[i].file);
+		CHECK_INT(shell(cmd), 0);
+	}
+	CHECK_INT(run(SETS "cardset info webtls"), 0);
+
+	/* The directory: 0755 as made, 3775 for operators, nothing else. */
+	CHECK_INT(mode_of("sets"), 0755);
+	shell("chmod 0775 sets");
+	CHECK_INT(run(SETS "key info web aes1"), KHSMCTL_EXIT_UNSAFE);
+	CHECK_HAS(err, "sets: directory mode 0775 lets others replace its files; refusing");
+	CHECK_INT(run(SETS "cardset info webtls"), KHSMCTL_EXIT_UNSAFE);
+	CHECK_INT(run(SETS "world load --card sets-acs/acs-1.card"),
+		  KHSMCTL_EXIT_UNSAFE);
+	CHECK_INT(run(SETS "token load signer --passphrase-file pp-soft"),
+		  KHSMCTL_EXIT_UNSAFE);
+	shell("chmod 0757 sets");
+	CHECK_INT(run(SETS "key info web aes1"), KHSMCTL_EXIT_UNSAFE);
+	CHECK_HAS(err, "directory mode 0757");
+	shell("chmod 1777 sets");
+	CHECK_INT(run(SETS "key info web aes1"), KHSMCTL_EXIT_UNSAFE);
+	shell("chmod 3775 sets");
+	CHECK_INT(run(SETS "key info web aes1"), 0);
+	shell("chmod 0755 sets");
+	CHECK_INT(run(SETS "key info web aes1"), 0);
 }
 
 static void key_delete(void)
@@ -1362,6 +1422,7 @@ static const struct unit_test tests[] = {
 	{ "keys of a softcard and a card set", key_softcard_and_cardset },
 	{ "key import: raw, PKCS#8, SPKI", key_import },
 	{ "key import refused by the policy", key_import_refused },
+	{ "files and kmdata others may write: exit 8", unsafe_modes },
 	{ "key delete, help", key_delete },
 	{ "key recover: quorum, token, no recovery copy", key_recover },
 	{ "card passphrase: change, refusals, softcard", card_passphrase },
