@@ -132,9 +132,13 @@ static int op_gcm(struct khsm_key *k, struct khsm_ioc_op *op, bool enc)
 		 * A random 96-bit IV from the kernel's CRNG: per-CPU and
 		 * lockless, where the DRBG would serialise every encryption
 		 * behind its mutexes. NIST SP 800-38D 8.3 limits a key to
-		 * 2^32 encryptions with random IVs: documented.
+		 * 2^32 encryptions with random IVs: documented. The _wait
+		 * form refuses to run before the CRNG is seeded (once it is,
+		 * the wait is a static branch).
 		 */
-		get_random_bytes(iv, sizeof(iv));
+		err = get_random_bytes_wait(iv, sizeof(iv));
+		if (err)
+			return err;
 	}
 	buf = copy_in(op->aad_uptr, op->aad_len, op->in_len +
 		      (enc ? KHSM_GCM_TAG_LEN : 0));
