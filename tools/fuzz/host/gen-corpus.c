@@ -14,6 +14,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/genl/genl.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -649,6 +651,200 @@ static void shamir(void)
 	put_file("shamir", "gen-split-3of5", split, sizeof(split));
 }
 
+/* ---- audit logs, as the module writes them (fuzz_audit) ---- */
+
+struct alog {
+	uint8_t buf[8192];
+	size_t len;
+	uint8_t prev[32];
+	uint8_t instance[KHSM_AUDIT_INSTANCE_LEN];
+	uint8_t world[KHSM_WORLD_ID_LEN];
+	uint64_t seq, last_cp;
+	EVP_PKEY *key;
+};
+
+static void sha2(const void *a, size_t alen, const void *b, size_t blen,
+		 uint8_t out[32])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(c, a, alen) || !EVP_DigestUpdate(c, b, blen) ||
+	    !EVP_DigestFinal_ex(c, out, NULL))
+		die("sha256");
+	EVP_MD_CTX_free(c);
+}
+
+static void alog_init(struct alog *b, uint8_t tag, EVP_PKEY *key)
+{
+	static const char label[] = KHSM_AUDIT_GENESIS_LABEL;
+
+	memset(b, 0, sizeof(*b));
+	memset(b->instance, tag, sizeof(b->instance));
+	memset(b->world, tag ^ 0x5a, sizeof(b->world));
+	sha2(label, sizeof(label) - 1, b->instance, sizeof(b->instance),
+	     b->prev);
+	b->seq = 1;
+	b->key = key;
+}
+
+/* A new module life in the same file: a new instance, its own chain. */
+static void alog_restart(struct alog *b, uint8_t tag)
+{
+	static const char label[] = KHSM_AUDIT_GENESIS_LABEL;
+
+	memset(b->instance, tag, sizeof(b->instance));
+	sha2(label, sizeof(label) - 1, b->instance, sizeof(b->instance),
+	     b->prev);
+	b->seq = 1;
+	b->last_cp = 0;
+}
+
+static void aput(uint8_t *rec, size_t *len, uint16_t tag, const void *v,
+		 uint16_t vlen)
+{
+	uint16_t t = htole16(tag), l = htole16(vlen);
+
+	memcpy(rec + *len, &t, 2);
+	memcpy(rec + *len + 2, &l, 2);
+	memcpy(rec + *len + 4, v, vlen);
+	*len += 4u + vlen;
+}
+
+static size_t ahdr(uint8_t *rec, const struct alog *b, uint16_t event)
+{
+	struct khsm_audit_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.version = KHSM_AUDIT_VERSION;
+	h.event = htole16(event);
+	h.hdr_len = htole16(sizeof(h));
+	h.seq = htole64(b->seq);
+	h.wall_ns = htole64(1700000000000000000ull + b->seq);
+	h.boot_ns = htole64(b->seq * 1000);
+	h.pid = htole32(42);
+	memcpy(h.comm, "khsmctl", 7);
+	memcpy(h.instance, b->instance, sizeof(h.instance));
+	if (event != KHSM_AUDIT_MODULE_LOAD)
+		memcpy(h.world_id, b->world, sizeof(h.world_id));
+	memcpy(rec, &h, sizeof(h));
+	return sizeof(h);
+}
+
+/* The record's length set, chained, and its digest after it. */
+static void aappend(struct alog *b, uint8_t *rec, size_t len)
+{
+	uint16_t l = htole16((uint16_t)len);
+
+	memcpy(rec + offsetof(struct khsm_audit_hdr, len), &l, 2);
+	sha2(b->prev, 32, rec, len, b->prev);
+	if (b->len + len + 32 > sizeof(b->buf))
+		die("audit seed too long");
+	memcpy(b->buf + b->len, rec, len);
+	memcpy(b->buf + b->len + len, b->prev, 32);
+	b->len += len + 32;
+	b->seq++;
+}
+
+static void arecord(struct alog *b, uint16_t event, const char *reason)
+{
+	uint8_t rec[KHSM_AUDIT_REC_MAX];
+	size_t len = ahdr(rec, b, event);
+
+	if (reason)
+		aput(rec, &len, KHSM_AUDIT_T_REASON, reason,
+		     (uint16_t)strlen(reason));
+	aappend(b, rec, len);
+}
+
+/* Signed as the module signs a checkpoint ("DOC: Audit records"). */
+static void acheckpoint(struct alog *b)
+{
+	static const char label[] = KHSM_AUDIT_CHECKPOINT_LABEL;
+	uint8_t rec[KHSM_AUDIT_REC_MAX], s[32], msg[sizeof(label) - 1 + 8 + 32];
+	uint8_t sig[80];
+	uint64_t first = htole64(b->last_cp + 1), seq = htole64(b->seq);
+	size_t len = ahdr(rec, b, KHSM_AUDIT_CHECKPOINT), sig_len = sizeof(sig);
+	uint16_t l16;
+	EVP_PKEY_CTX *ctx;
+
+	aput(rec, &len, KHSM_AUDIT_T_FIRST, &first, 8);
+	l16 = htole16((uint16_t)len);
+	memcpy(rec, &l16, 2);
+	sha2(b->prev, 32, rec, len, s);
+	memcpy(msg, label, sizeof(label) - 1);
+	memcpy(msg + sizeof(label) - 1, &seq, 8);
+	memcpy(msg + sizeof(label) - 1 + 8, s, 32);
+	sha2(msg, sizeof(msg), NULL, 0, s);
+	ctx = EVP_PKEY_CTX_new(b->key, NULL);
+	if (!ctx || EVP_PKEY_sign_init(ctx) <= 0 ||
+	    EVP_PKEY_sign(ctx, sig, &sig_len, s, 32) <= 0)
+		die("checkpoint signature");
+	EVP_PKEY_CTX_free(ctx);
+	aput(rec, &len, KHSM_AUDIT_T_SIGNATURE, sig, (uint16_t)sig_len);
+	b->last_cp = b->seq;
+	aappend(b, rec, len);
+}
+
+/* fuzz_audit's input: switches, the key (point, world id), the log. */
+static void put_audit(const char *name, const struct alog *b, uint8_t sw,
+		      size_t len)
+{
+	static uint8_t in[1 + KHSM_AUDIT_PUBKEY_LEN + KHSM_WORLD_ID_LEN + 8192];
+	size_t n = 1, plen = 0;
+
+	in[0] = sw;
+	if (sw & 1) {
+		if (!EVP_PKEY_get_octet_string_param(b->key,
+				OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, in + n,
+				KHSM_AUDIT_PUBKEY_LEN, &plen) ||
+		    plen != KHSM_AUDIT_PUBKEY_LEN)
+			die("audit public key");
+		n += KHSM_AUDIT_PUBKEY_LEN;
+		memcpy(in + n, b->world, KHSM_WORLD_ID_LEN);
+		n += KHSM_WORLD_ID_LEN;
+	}
+	memcpy(in + n, b->buf, len);
+	put_file("audit", name, in, n + len);
+}
+
+static void audit_logs(void)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	static struct alog b;
+	size_t one;
+
+	if (!key)
+		die("P-256 key");
+	alog_init(&b, 0x11, key);
+	arecord(&b, KHSM_AUDIT_MODULE_LOAD, NULL);
+	one = b.len;
+	put_audit("gen-one-record", &b, 0, one);
+	arecord(&b, KHSM_AUDIT_SELFTEST, NULL);
+	arecord(&b, KHSM_AUDIT_WORLD_CREATE, NULL);
+	acheckpoint(&b);
+	arecord(&b, KHSM_AUDIT_CARD_INSERT, "wrong passphrase");
+	arecord(&b, KHSM_AUDIT_CARD_INSERT, NULL);
+	arecord(&b, KHSM_AUDIT_TOKEN_LOAD, NULL);
+	arecord(&b, KHSM_AUDIT_KEY_GENERATE, NULL);
+	arecord(&b, KHSM_AUDIT_KEY_LOAD, NULL);
+	acheckpoint(&b);
+	put_audit("gen-verified", &b, 3, b.len);
+	put_audit("gen-any-world-key", &b, 1, b.len);
+	put_audit("gen-no-key", &b, 0, b.len);
+	put_audit("gen-cut", &b, 3, b.len - 40);
+	arecord(&b, KHSM_AUDIT_KEY_DESTROY, NULL);
+	put_audit("gen-unsealed", &b, 3, b.len);
+	alog_restart(&b, 0x22);
+	arecord(&b, KHSM_AUDIT_MODULE_LOAD, NULL);
+	arecord(&b, KHSM_AUDIT_WORLD_LOAD, NULL);
+	acheckpoint(&b);
+	put_audit("gen-two-lives", &b, 3, b.len);
+	b.buf[one + 40] ^= 1;
+	put_audit("gen-edited", &b, 3, b.len);
+	EVP_PKEY_free(key);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -664,5 +860,6 @@ int main(int argc, char **argv)
 	eckey("P-256", "p256");
 	eckey("P-384", "p384");
 	shamir();
+	audit_logs();
 	return 0;
 }
