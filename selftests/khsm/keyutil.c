@@ -186,6 +186,13 @@ int ku_world_load(struct nlraw *nl, const struct ku_files *f)
 int ku_cardset_create(struct nlraw *nl, uint8_t type, const char *name,
 		      int persistent, uint8_t pp, struct ku_files *f)
 {
+	return ku_cardset_create_timeout(nl, type, name, persistent, pp, 0, f);
+}
+
+int ku_cardset_create_timeout(struct nlraw *nl, uint8_t type,
+			      const char *name, int persistent, uint8_t pp,
+			      uint32_t timeout, struct ku_files *f)
+{
 	struct ku_buf *b = calloc(1, sizeof(*b));
 	void *cs;
 	int err;
@@ -199,6 +206,8 @@ int ku_cardset_create(struct nlraw *nl, uint8_t type, const char *name,
 	ku_put_u8(b, KHSM_A_CARDSET_N, 1);
 	if (type == KHSM_SET_OCS)
 		ku_put_u8(b, KHSM_A_CARDSET_PERSISTENT, !!persistent);
+	if (timeout)
+		ku_put_u32(b, KHSM_A_CARDSET_TIMEOUT, timeout);
 	ku_nest_end(b, cs);
 	put_card(b, pp);
 	err = ku_request(nl, KHSM_CMD_CARDSET_CREATE, b);

@@ -56,6 +56,10 @@ int ku_softcard_create(struct nlraw *nl, const char *name, uint8_t pp,
 /* A 1/1 set of @type (OCS: @persistent or not), as ku_softcard_create. */
 int ku_cardset_create(struct nlraw *nl, uint8_t type, const char *name,
 		      int persistent, uint8_t pp, struct ku_files *f);
+/* As ku_cardset_create, the token unloaded @timeout s after loading. */
+int ku_cardset_create_timeout(struct nlraw *nl, uint8_t type,
+			      const char *name, int persistent, uint8_t pp,
+			      uint32_t timeout, struct ku_files *f);
 /* CARD_INSERT of @f->card; pp < 0: no passphrase. *token_id from the reply. */
 int ku_card_insert(struct nlraw *nl, uint8_t slot, const struct ku_files *f,
 		   int pp, uint64_t *token_id);
