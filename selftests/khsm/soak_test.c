@@ -31,7 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <linux/genetlink.h>
 #include <linux/khsm.h>
+#include <linux/netlink.h>
 
 #include "kselftest_harness.h"
 #include "keyutil.h"
@@ -629,6 +631,248 @@ TEST_F_TIMEOUT(soak, rmmod_attempt_races_sign_decrypt_unwrap, 120)
 	EXPECT_EQ(0, op_sign(self->fd, h[W_SIGN]));
 	s = spec(W_SIGN, KHSM_PROTECT_MODULE, 0);
 	EXPECT_EQ(0, ku_key_generate(&self->nl, &s, NULL));
+}
+
+/* --- connection lifetime --- */
+
+/* Entries of the nested array @arr in the last reply (with @flag inside
+ * each, if @flag). */
+static unsigned int reply_count(const struct nlraw *nl, uint16_t arr,
+				uint16_t flag)
+{
+	size_t pos = NLMSG_HDRLEN + GENL_HDRLEN, p2, p3;
+	const struct nlattr *a, *e, *f;
+	unsigned int n = 0;
+
+	for (; pos + NLA_HDRLEN <= nl->reply_len; pos += NLA_ALIGN(a->nla_len)) {
+		a = (const void *)(nl->reply + pos);
+		if (a->nla_len < NLA_HDRLEN || pos + a->nla_len > nl->reply_len)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) != arr)
+			continue;
+		for (p2 = NLA_HDRLEN; p2 + NLA_HDRLEN <= a->nla_len;
+		     p2 += NLA_ALIGN(e->nla_len)) {
+			e = (const void *)((const unsigned char *)a + p2);
+			if (e->nla_len < NLA_HDRLEN)
+				break;
+			if (!flag) {
+				n++;
+				continue;
+			}
+			for (p3 = NLA_HDRLEN; p3 + NLA_HDRLEN <= e->nla_len;
+			     p3 += NLA_ALIGN(f->nla_len)) {
+				f = (const void *)((const unsigned char *)e + p3);
+				if (f->nla_len < NLA_HDRLEN)
+					break;
+				if ((f->nla_type & NLA_TYPE_MASK) == flag)
+					n++;
+			}
+		}
+	}
+	return n;
+}
+
+static int occupied_slots(struct nlraw *nl)
+{
+	int err = ku_request(nl, KHSM_CMD_SLOT_LIST, NULL);
+
+	return err ? -err : (int)reply_count(nl, KHSM_A_SLOTS,
+					     KHSM_A_SLOT_OCCUPIED);
+}
+
+static int loaded_tokens(struct nlraw *nl)
+{
+	int err = ku_request(nl, KHSM_CMD_TOKEN_LIST, NULL);
+
+	return err ? -err : (int)reply_count(nl, KHSM_A_TOKENS, 0);
+}
+
+/*
+ * Open a netlink socket, insert a card of a non-persistent OCS, close:
+ * the slot empties and the token goes with the connection, every time
+ * (each cycle inserts into the same slot, so a leftover card would be
+ * EBUSY on the next). KHSM_CYCLES (default 10^5) cycles, cut to what
+ * fits in KHSM_CYCLE_SECONDS (default 30) under TCG unless KHSM_CYCLES
+ * is given; the count is printed.
+ */
+TEST_F_TIMEOUT(soak, open_insert_close_cycles_leave_nothing, 900)
+{
+	const char *e = getenv("KHSM_CYCLES"), *es = getenv("KHSM_CYCLE_SECONDS");
+	unsigned long cycles = e ? strtoul(e, NULL, 0) : 100000, i;
+	double budget = es ? atof(es) : 30, per;
+	struct ku_files ocs;
+	struct nlraw c;
+	uint64_t tok, t0;
+	int slots0, tokens0, err;
+
+	ASSERT_EQ(0, ku_cardset_create(&self->nl, KHSM_SET_OCS, "cyc", 0, PP,
+				       &ocs)) TH_LOG("%s", self->nl.extack);
+	slots0 = occupied_slots(&self->nl);
+	tokens0 = loaded_tokens(&self->nl);
+	ASSERT_LE(0, slots0);
+	ASSERT_LE(0, tokens0);
+
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < cycles; i++) {
+		ASSERT_EQ(0, nlraw_open(&c, KHSM_GENL_NAME)) TH_LOG("cycle %lu", i);
+		err = ku_card_insert(&c, 5, &ocs, PP, &tok);
+		nlraw_close(&c);
+		ASSERT_EQ(0, err) TH_LOG("cycle %lu: %s", i, c.extack);
+		if (i == 99 && !e) {
+			per = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9 / 100;
+			if (per * cycles > budget) {
+				cycles = budget / per;
+				if (cycles < 1000)
+					cycles = 1000;
+				ksft_print_msg("one cycle takes %.2f ms: %lu cycles (KHSM_CYCLES=100000 for the full count)\n",
+					       per * 1e3, cycles);
+			}
+		}
+	}
+	ksft_print_msg("%lu open/insert/close cycles in %.1f s\n", i,
+		       (now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
+	/* The release notifier runs as the socket goes; nothing is left. */
+	EXPECT_EQ(slots0, occupied_slots(&self->nl));
+	EXPECT_EQ(tokens0, loaded_tokens(&self->nl));
+	/* The last token is gone, and the slot takes a card again. */
+	EXPECT_EQ(ENOKEY, ku_token_unload(&self->nl, tok));
+	ASSERT_EQ(0, ku_card_insert(&self->nl, 5, &ocs, PP, &tok));
+	EXPECT_EQ(slots0 + 1, occupied_slots(&self->nl));
+	EXPECT_EQ(tokens0 + 1, loaded_tokens(&self->nl));
+	EXPECT_EQ(0, ku_card_remove(&self->nl, 5));
+	EXPECT_EQ(tokens0, loaded_tokens(&self->nl));
+}
+
+/* --- handles (TESTPLAN.md, Privilege: Handles) --- */
+
+static uint64_t xorshift64(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static bool is_real(uint64_t g, const uint64_t *h, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (g == h[i])
+			return true;
+	return false;
+}
+
+/*
+ * Random 64-bit handles on a descriptor that holds real keys: no guess
+ * reaches a key (ENOENT every time). KHSM_HANDLE_GUESSES (default 10^6)
+ * go through OP_BATCH, 1024 a call, plus 10^4 single OPs and DESTROYs and
+ * every one-bit change of each real handle.
+ */
+TEST_F_TIMEOUT(soak, random_handle_guesses_all_enoent, 600)
+{
+	const char *e = getenv("KHSM_HANDLE_GUESSES");
+	unsigned long total = e ? strtoul(e, NULL, 0) : 1000000, done = 0;
+	static struct khsm_ioc_op ops[KHSM_BATCH_MAX];
+	unsigned char out[128];
+	struct khsm_ioc_batch b;
+	struct khsm_ioc_op op;
+	uint64_t h[2 * W_N], seed, g, t0;
+	unsigned int i, n, hits = 0, wrong = 0;
+	int err;
+
+	ASSERT_EQ(0, keyset_load(self->fd, &self->module, h));
+	ASSERT_EQ(0, keyset_load(self->fd, &self->module, h + W_N));
+	seed = now_ns(CLOCK_REALTIME) | 1;
+	ksft_print_msg("seed %#llx\n", (unsigned long long)seed);
+	t0 = now_ns(CLOCK_MONOTONIC);
+
+	while (done < total) {
+		n = total - done < KHSM_BATCH_MAX ? total - done : KHSM_BATCH_MAX;
+		for (i = 0; i < n; i++) {
+			do
+				g = xorshift64(&seed);
+			while (is_real(g, h, 2 * W_N));
+			ku_op_init(&ops[i], g, KHSM_OP_SIGN,
+				   KHSM_MECH_ECDSA_P256_SHA256);
+			ku_op_io(&ops[i], msg16, sizeof(msg16), out, sizeof(out));
+		}
+		memset(&b, 0, sizeof(b));
+		b.size = sizeof(b);
+		b.count = n;
+		b.op_size = sizeof(ops[0]);
+		b.ops_uptr = (uintptr_t)ops;
+		ASSERT_EQ(0, ku_ioc(self->fd, KHSM_IOC_OP_BATCH, &b));
+		hits += b.out_done;
+		for (i = 0; i < n; i++)
+			wrong += ops[i].out_status != -ENOENT;
+		done += n;
+	}
+	EXPECT_EQ(0, hits);
+	EXPECT_EQ(0, wrong);
+	ksft_print_msg("%lu batched guesses in %.1f s: %u succeeded, %u not ENOENT\n",
+		       done, (now_ns(CLOCK_MONOTONIC) - t0) / 1e9, hits, wrong);
+
+	hits = wrong = 0;
+	for (i = 0; i < 10000; i++) {
+		do
+			g = xorshift64(&seed);
+		while (is_real(g, h, 2 * W_N));
+		ku_op_init(&op, g, KHSM_OP_SIGN, KHSM_MECH_ECDSA_P256_SHA256);
+		ku_op_io(&op, msg16, sizeof(msg16), out, sizeof(out));
+		err = ku_op(self->fd, &op);
+		hits += !err;
+		wrong += err && err != ENOENT;
+		err = ku_destroy(self->fd, g);
+		hits += !err;
+		wrong += err && err != ENOENT;
+	}
+	/* Neighbours of the real handles. */
+	for (i = 0; i < 2 * W_N; i++)
+		for (n = 0; n < 64; n++) {
+			g = h[i] ^ (1ULL << n);
+			if (is_real(g, h, 2 * W_N))
+				continue;
+			err = op_sign(self->fd, g);
+			hits += !err;
+			wrong += err && err != ENOENT;
+		}
+	EXPECT_EQ(0, hits);
+	EXPECT_EQ(0, wrong);
+	/* The real ones were not disturbed. */
+	EXPECT_EQ(0, op_sign(self->fd, h[W_SIGN]));
+	EXPECT_EQ(0, op_sign(self->fd, h[W_N + W_SIGN]));
+	EXPECT_EQ(0, op_decrypt(self->fd, h[W_DECRYPT], self));
+}
+
+/* A handle is its descriptor's: on another one, open or later, ENOENT. */
+TEST_F(soak, handles_from_another_descriptor_enoent)
+{
+	uint64_t h[W_N], h2[W_N];
+	int fd2, fd3, k;
+
+	fd2 = ku_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, keyset_load(self->fd, &self->module, h));
+	ASSERT_EQ(0, keyset_load(fd2, &self->module, h2));
+	EXPECT_EQ(ENOENT, op_sign(fd2, h[W_SIGN]));
+	EXPECT_EQ(ENOENT, op_decrypt(fd2, h[W_DECRYPT], self));
+	EXPECT_EQ(ENOENT, op_unwrap(fd2, h[W_UNWRAP], self));
+	EXPECT_EQ(ENOENT, op_sign(self->fd, h2[W_SIGN]));
+	for (k = 0; k < W_N; k++)
+		EXPECT_EQ(ENOENT, ku_destroy(fd2, h[k]));
+	/* The refused DESTROYs took nothing away. */
+	EXPECT_EQ(0, op_sign(self->fd, h[W_SIGN]));
+	EXPECT_EQ(0, op_sign(fd2, h2[W_SIGN]));
+
+	/* After close: on a new descriptor (maybe with the same number). */
+	EXPECT_EQ(0, close(fd2));
+	fd3 = ku_open();
+	ASSERT_LE(0, fd3);
+	for (k = 0; k < W_N; k++)
+		EXPECT_EQ(ENOENT, ku_destroy(fd3, h2[k]));
+	EXPECT_EQ(ENOENT, op_sign(fd3, h2[W_SIGN]));
+	EXPECT_EQ(ENOENT, op_sign(fd3, h[W_SIGN]));
+	close(fd3);
+	EXPECT_EQ(0, op_sign(self->fd, h[W_SIGN]));
 }
 
 TEST_HARNESS_MAIN
