@@ -43,7 +43,7 @@ void khsm_keys_revoke_all(void)
 
 bool khsm_key_revoked(const struct khsm_key *k)
 {
-	return (k->token && READ_ONCE(k->token->revoked)) ||
+	return (k->token && khsm_token_gone(k->token)) ||
 	       k->epoch != atomic_read(&khsm_key_epoch);
 }
 
@@ -659,7 +659,7 @@ static int key_open_locked(const u8 *blob, size_t len, u64 token_id,
 					     NULL, &k->token);
 		if (err)
 			return err;
-		if (READ_ONCE(k->token->revoked))
+		if (khsm_token_gone(k->token))
 			return -EKEYREVOKED;
 	} else if (memchr_inv(h->set_id, 0, KHSM_SET_ID_LEN)) {
 		return -EBADMSG;

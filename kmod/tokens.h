@@ -5,6 +5,7 @@
 #include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/timekeeping.h>
 #include <linux/uidgid.h>
 #include <linux/workqueue.h>
 
@@ -65,6 +66,18 @@ struct khsm_token {
 	pid_t loader;
 	u64 expires;			/* boottime ns, 0: no timeout */
 };
+
+/*
+ * Unloaded, or past its timeout. The expiry work runs a timer tick (up to
+ * tens of ms with the timer wheel's rounding) and a scheduling delay after
+ * @expires; a use must not succeed in between, so it compares the time
+ * itself. @expires is set before the token is listed and never changes.
+ */
+static inline bool khsm_token_gone(const struct khsm_token *t)
+{
+	return READ_ONCE(t->revoked) ||
+	       (t->expires && ktime_get_boottime_ns() >= t->expires);
+}
 
 struct khsm_cardset_req {
 	u8 type;
