@@ -727,11 +727,13 @@ TEST_F_TIMEOUT(soak, open_insert_close_cycles_leave_nothing, 900)
 					cycles = 1000;
 				ksft_print_msg("one cycle takes %.2f ms: %lu cycles (KHSM_CYCLES=100000 for the full count)\n",
 					       per * 1e3, cycles);
+				fflush(stdout);
 			}
 		}
 	}
 	ksft_print_msg("%lu open/insert/close cycles in %.1f s\n", i,
 		       (now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
+	fflush(stdout);
 	/* The release notifier runs as the socket goes; nothing is left. */
 	EXPECT_EQ(slots0, occupied_slots(&self->nl));
 	EXPECT_EQ(tokens0, loaded_tokens(&self->nl));
@@ -811,6 +813,7 @@ TEST_F_TIMEOUT(soak, random_handle_guesses_all_enoent, 600)
 	EXPECT_EQ(0, wrong);
 	ksft_print_msg("%lu batched guesses in %.1f s: %u succeeded, %u not ENOENT\n",
 		       done, (now_ns(CLOCK_MONOTONIC) - t0) / 1e9, hits, wrong);
+	fflush(stdout);
 
 	hits = wrong = 0;
 	for (i = 0; i < 10000; i++) {
