@@ -703,7 +703,7 @@ TEST_F_TIMEOUT(soak, open_insert_close_cycles_leave_nothing, 900)
 	double budget = es ? atof(es) : 30, per;
 	struct ku_files ocs;
 	struct nlraw c;
-	uint64_t tok, t0;
+	uint64_t tok = 0, t0;
 	int slots0, tokens0, err;
 
 	ASSERT_EQ(0, ku_cardset_create(&self->nl, KHSM_SET_OCS, "cyc", 0, PP,
@@ -773,7 +773,7 @@ static bool is_real(uint64_t g, const uint64_t *h, int n)
 TEST_F_TIMEOUT(soak, random_handle_guesses_all_enoent, 600)
 {
 	const char *e = getenv("KHSM_HANDLE_GUESSES");
-	unsigned long total = e ? strtoul(e, NULL, 0) : 1000000, done = 0;
+	unsigned long total = e ? strtoul(e, NULL, 0) : 1000000, done = 0, left;
 	static struct khsm_ioc_op ops[KHSM_BATCH_MAX];
 	unsigned char out[128];
 	struct khsm_ioc_batch b;
@@ -789,7 +789,8 @@ TEST_F_TIMEOUT(soak, random_handle_guesses_all_enoent, 600)
 	t0 = now_ns(CLOCK_MONOTONIC);
 
 	while (done < total) {
-		n = total - done < KHSM_BATCH_MAX ? total - done : KHSM_BATCH_MAX;
+		left = total - done;
+		n = left < KHSM_BATCH_MAX ? (unsigned int)left : KHSM_BATCH_MAX;
 		for (i = 0; i < n; i++) {
 			do
 				g = xorshift64(&seed);
