@@ -229,9 +229,14 @@ static void check_checkpoint(struct walk *w)
 		(unsigned long long)w->rec.seq, world);
 }
 
+/*
+ * Reported where the unsealed run began; the record being read (a new
+ * life's first, or none at the end) keeps its own place and sequence.
+ */
 static void report_unsealed(struct walk *w)
 {
 	size_t index = w->index, offset = w->offset;
+	uint64_t seq = w->rec.seq;
 
 	if (!w->unsealed)
 		return;
@@ -243,6 +248,7 @@ static void report_unsealed(struct walk *w)
 		(unsigned long long)w->unsealed_seq);
 	w->index = index;
 	w->offset = offset;
+	w->rec.seq = seq;
 	w->unsealed = 0;
 }
 

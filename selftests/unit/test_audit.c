@@ -497,6 +497,38 @@ static void keys_and_head(void)
 	EVP_PKEY_free(k2);
 }
 
+/*
+ * A module life that ended after its last checkpoint (a crash, a power
+ * cut), then the next life: the first life's tail is not vouched for, and
+ * that is all; the new chain's first record keeps its own sequence number.
+ */
+static void unsealed_life_then_next(void)
+{
+	const struct khsm_audit_finding *f;
+	struct khsm_audit_verify res;
+	struct found fd;
+	struct logb b, c;
+
+	setup_key();
+	lb_standard(&b, 1, world_key);
+	lb_record(&b, KHSM_AUDIT_KEY_DESTROY, NULL);
+	lb_init(&c, 3, world_key);
+	memset(c.world, 1 ^ 0x5a, sizeof(c.world));
+	lb_record(&c, KHSM_AUDIT_MODULE_LOAD, NULL);
+	lb_record(&c, KHSM_AUDIT_WORLD_LOAD, NULL);
+	lb_checkpoint(&c);
+	b.buf = realloc(b.buf, b.len + c.len);
+	memcpy(b.buf + b.len, c.buf, c.len);
+	CHECK_INT(verify(b.buf, b.len + c.len, &fd, &res), KHSM_AUDIT_UNSEALED);
+	CHECK_INT(fd.n, 1);
+	f = first_of(&fd, KHSM_AUDIT_FIND_UNSEALED);
+	CHECK(f && f->seq == 11 && f->count == 1 && f->index == 10);
+	CHECK_INT(res.segments, 2);
+	CHECK_INT(res.sealed, 13);
+	free(c.buf);
+	free(b.buf);
+}
+
 static const struct unit_test tests[] = {
 	{ "a log as the module writes it verifies", verifies },
 	{ "records parse; follow's resume point", parses },
@@ -507,6 +539,7 @@ static const struct unit_test tests[] = {
 	{ "cut: the records not vouched for, the cut entry", truncated },
 	{ "a record from another world spliced in: found", spliced },
 	{ "wrong keys, no key, a PEM key, a late start, two lives", keys_and_head },
+	{ "a life cut after its last checkpoint, then the next", unsealed_life_then_next },
 };
 
 UNIT_SUITE(audit, tests);
