@@ -40,7 +40,6 @@
 #include "kselftest_harness.h"
 #include "keyutil.h"
 
-#define BIT(n) (1U << (n))
 /* An ACL that does not grant the operation, mechanism, caller IV or wrap. */
 #define E_ACL EPERM
 

@@ -51,69 +51,79 @@ int ku_request(struct nlraw *nl, uint8_t cmd, const struct ku_buf *b)
 			     b ? b->off : 0);
 }
 
-static const struct nlattr *next_attr(const unsigned char *p, size_t end,
-				      size_t *pos)
+const struct nlattr *ku_next_attr(const void *buf, size_t end, size_t *pos)
 {
 	const struct nlattr *nla;
 
 	if (*pos + NLA_HDRLEN > end)
 		return NULL;
-	nla = (const void *)(p + *pos);
+	nla = (const void *)((const unsigned char *)buf + *pos);
 	if (nla->nla_len < NLA_HDRLEN || *pos + nla->nla_len > end)
 		return NULL;
 	*pos += NLA_ALIGN(nla->nla_len);
 	return nla;
 }
 
-#define PAYLOAD(nla) ((const unsigned char *)(nla) + NLA_HDRLEN)
-#define PLEN(nla) ((size_t)(nla)->nla_len - NLA_HDRLEN)
-
 /* The first top-level attribute @type of the last reply. */
-static const struct nlattr *reply_attr(const struct nlraw *nl, uint16_t type)
+const struct nlattr *ku_reply_attr(const struct nlraw *nl, uint16_t type)
 {
 	size_t pos = NLMSG_HDRLEN + GENL_HDRLEN;
 	const struct nlattr *a;
 
-	while ((a = next_attr(nl->reply, nl->reply_len, &pos)))
+	while ((a = ku_next_attr(nl->reply, nl->reply_len, &pos)))
 		if ((a->nla_type & NLA_TYPE_MASK) == type)
 			return a;
 	return NULL;
 }
 
-static const struct nlattr *nested_attr(const struct nlattr *nest,
-					uint16_t type)
+const struct nlattr *ku_nested_attr(const struct nlattr *nest, uint16_t type)
 {
 	size_t pos = 0;
 	const struct nlattr *a;
 
-	while ((a = next_attr(PAYLOAD(nest), PLEN(nest), &pos)))
+	while ((a = ku_next_attr(KU_PAYLOAD(nest), KU_PLEN(nest), &pos)))
 		if ((a->nla_type & NLA_TYPE_MASK) == type)
 			return a;
 	return NULL;
+}
+
+uint32_t ku_info_u32(struct nlraw *nl, uint16_t type)
+{
+	const struct nlattr *a;
+	uint32_t v;
+
+	if (ku_request(nl, KHSM_CMD_GET_INFO, NULL))
+		return ~0u;
+	a = ku_reply_attr(nl, KHSM_A_INFO);
+	a = a ? ku_nested_attr(a, type) : NULL;
+	if (!a || KU_PLEN(a) != sizeof(v))
+		return ~0u;
+	memcpy(&v, KU_PAYLOAD(a), sizeof(v));
+	return v;
 }
 
 /* The file of card 1 in a KHSM_A_CARDS reply. */
 static void card_one(const struct nlraw *nl, struct ku_files *f)
 {
-	const struct nlattr *arr = reply_attr(nl, KHSM_A_CARDS), *e, *a;
+	const struct nlattr *arr = ku_reply_attr(nl, KHSM_A_CARDS), *e, *a;
 	size_t pos = 0;
 
 	f->card_len = 0;
 	if (!arr)
 		return;
-	while ((e = next_attr(PAYLOAD(arr), PLEN(arr), &pos))) {
-		a = nested_attr(e, KHSM_A_CARD_INDEX);
-		if (!a || *PAYLOAD(a) != 1)
+	while ((e = ku_next_attr(KU_PAYLOAD(arr), KU_PLEN(arr), &pos))) {
+		a = ku_nested_attr(e, KHSM_A_CARD_INDEX);
+		if (!a || *KU_PAYLOAD(a) != 1)
 			continue;
-		a = nested_attr(e, KHSM_A_CARD_FILE);
-		if (a && PLEN(a) <= sizeof(f->card)) {
-			memcpy(f->card, PAYLOAD(a), PLEN(a));
-			f->card_len = PLEN(a);
+		a = ku_nested_attr(e, KHSM_A_CARD_FILE);
+		if (a && KU_PLEN(a) <= sizeof(f->card)) {
+			memcpy(f->card, KU_PAYLOAD(a), KU_PLEN(a));
+			f->card_len = KU_PLEN(a);
 		}
 	}
 }
 
-static void put_card(struct ku_buf *b, int pp)
+void ku_put_card(struct ku_buf *b, int pp)
 {
 	static const uint8_t salt[KHSM_PP_SALT_LEN] = { 7, 7, 7 };
 	void *arr = ku_nest_start(b, KHSM_A_CARDS), *e;
@@ -139,30 +149,43 @@ int ku_world_unload(struct nlraw *nl)
 
 int ku_world_fresh(struct nlraw *nl, struct ku_files *f)
 {
+	ku_world_unload(nl);
+	return ku_world_new(nl, f);
+}
+
+int ku_acs_request(struct nlraw *nl, uint8_t cmd)
+{
 	struct ku_buf *b = calloc(1, sizeof(*b));
-	const struct nlattr *a;
 	void *o;
 	int err;
 
 	if (!b)
 		return -ENOMEM;
-	ku_world_unload(nl);
 	o = ku_nest_start(b, KHSM_A_WORLD_OPTS);
 	ku_put_u8(b, KHSM_A_OPT_ACS_K, 1);
 	ku_put_u8(b, KHSM_A_OPT_ACS_N, 1);
 	ku_nest_end(b, o);
-	put_card(b, -1);
-	err = ku_request(nl, KHSM_CMD_WORLD_NEW, b);
+	ku_put_card(b, -1);
+	err = ku_request(nl, cmd, b);
+	free(b);
+	return err;
+}
+
+int ku_world_new(struct nlraw *nl, struct ku_files *f)
+{
+	const struct nlattr *a;
+	int err;
+
+	err = ku_acs_request(nl, KHSM_CMD_WORLD_NEW);
 	if (!err && f) {
 		memset(f, 0, sizeof(*f));
-		a = reply_attr(nl, KHSM_A_WORLD_FILE);
-		if (a && PLEN(a) <= sizeof(f->world)) {
-			memcpy(f->world, PAYLOAD(a), PLEN(a));
-			f->world_len = PLEN(a);
+		a = ku_reply_attr(nl, KHSM_A_WORLD_FILE);
+		if (a && KU_PLEN(a) <= sizeof(f->world)) {
+			memcpy(f->world, KU_PAYLOAD(a), KU_PLEN(a));
+			f->world_len = KU_PLEN(a);
 		}
 		card_one(nl, f);
 	}
-	free(b);
 	return err;
 }
 
@@ -209,7 +232,7 @@ int ku_cardset_create_timeout(struct nlraw *nl, uint8_t type,
 	if (timeout)
 		ku_put_u32(b, KHSM_A_CARDSET_TIMEOUT, timeout);
 	ku_nest_end(b, cs);
-	put_card(b, pp);
+	ku_put_card(b, pp);
 	err = ku_request(nl, KHSM_CMD_CARDSET_CREATE, b);
 	if (!err) {
 		card_one(nl, f);
@@ -254,9 +277,9 @@ int ku_card_insert_shared(struct nlraw *nl, uint8_t slot,
 	err = ku_request(nl, KHSM_CMD_CARD_INSERT, b);
 	if (!err && token_id) {
 		*token_id = 0;
-		a = reply_attr(nl, KHSM_A_TOKEN_ID);
-		if (a && PLEN(a) == 8)
-			memcpy(token_id, PAYLOAD(a), 8);
+		a = ku_reply_attr(nl, KHSM_A_TOKEN_ID);
+		if (a && KU_PLEN(a) == 8)
+			memcpy(token_id, KU_PAYLOAD(a), 8);
 	}
 	free(b);
 	return err;
@@ -327,17 +350,17 @@ static int key_request(struct nlraw *nl, uint8_t cmd,
 	if (err || !out)
 		return err;
 	memset(out, 0, sizeof(*out));
-	k = reply_attr(nl, KHSM_A_KEY);
+	k = ku_reply_attr(nl, KHSM_A_KEY);
 	if (!k)
 		return -ENODATA;
-	a = nested_attr(k, KHSM_A_KEY_BLOB);
-	if (!a || PLEN(a) > sizeof(out->data))
+	a = ku_nested_attr(k, KHSM_A_KEY_BLOB);
+	if (!a || KU_PLEN(a) > sizeof(out->data))
 		return -ENODATA;
-	memcpy(out->data, PAYLOAD(a), PLEN(a));
-	out->len = PLEN(a);
-	a = nested_attr(k, KHSM_A_KEY_HASH);
-	if (a && PLEN(a) == KHSM_KEY_HASH_LEN)
-		memcpy(out->hash, PAYLOAD(a), KHSM_KEY_HASH_LEN);
+	memcpy(out->data, KU_PAYLOAD(a), KU_PLEN(a));
+	out->len = KU_PLEN(a);
+	a = ku_nested_attr(k, KHSM_A_KEY_HASH);
+	if (a && KU_PLEN(a) == KHSM_KEY_HASH_LEN)
+		memcpy(out->hash, KU_PAYLOAD(a), KHSM_KEY_HASH_LEN);
 	return 0;
 }
 

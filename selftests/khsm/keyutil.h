@@ -9,9 +9,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/netlink.h>
 #include <linux/khsm.h>
 
 #include "nlraw.h"
+
+#ifndef BIT
+#define BIT(n) (1U << (n))
+#endif
 
 #define KU_DEV		"/dev/khsm"
 #define KU_FILE_MAX	4096
@@ -32,6 +37,18 @@ void ku_nest_end(struct ku_buf *b, void *nest);
 /* 0 or the positive errno the module answered (negative: local failure). */
 int ku_request(struct nlraw *nl, uint8_t cmd, const struct ku_buf *b);
 
+/* Reading a reply: attributes are checked against the bytes they sit in. */
+#define KU_PAYLOAD(nla) ((const unsigned char *)(nla) + NLA_HDRLEN)
+#define KU_PLEN(nla) ((size_t)(nla)->nla_len - NLA_HDRLEN)
+/* The attribute at *@pos of @buf (@end bytes), advancing; NULL at the end. */
+const struct nlattr *ku_next_attr(const void *buf, size_t end, size_t *pos);
+/* The first top-level attribute @type of the last reply, or NULL. */
+const struct nlattr *ku_reply_attr(const struct nlraw *nl, uint16_t type);
+/* The first attribute @type inside @nest, or NULL. */
+const struct nlattr *ku_nested_attr(const struct nlattr *nest, uint16_t type);
+/* GET_INFO, then the u32 @type of its KHSM_A_INFO nest; ~0 when absent. */
+uint32_t ku_info_u32(struct nlraw *nl, uint16_t type);
+
 /* A world file and the card files of a set, as the module returned them. */
 struct ku_files {
 	unsigned char world[KU_FILE_MAX];
@@ -46,6 +63,15 @@ struct ku_files {
  * on). @f may be NULL.
  */
 int ku_world_fresh(struct nlraw *nl, struct ku_files *f);
+/* The same WORLD_NEW alone: one request (EEXIST with a world loaded). */
+int ku_world_new(struct nlraw *nl, struct ku_files *f);
+/*
+ * @cmd (WORLD_NEW or ACS_REPLACE) for a 1/1 ACS, its card without a
+ * passphrase; the files are in @nl's reply.
+ */
+int ku_acs_request(struct nlraw *nl, uint8_t cmd);
+/* A CARDS nest of one entry, card 1; pp >= 0: a passphrase key of bytes pp. */
+void ku_put_card(struct ku_buf *b, int pp);
 int ku_world_unload(struct nlraw *nl);
 /* WORLD_LOAD of @f->world, then its ACS card @f->card in slot 0 (removed). */
 int ku_world_load(struct nlraw *nl, const struct ku_files *f);

@@ -26,7 +26,6 @@
 #include "keyutil.h"
 #include "nlpol.h"
 
-#define BIT(n) (1U << (n))
 #define CANARY 0xA5
 #define CANARY64 0xA5A5A5A5A5A5A5A5ULL
 

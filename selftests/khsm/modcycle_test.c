@@ -29,7 +29,6 @@
 #include "kselftest_harness.h"
 #include "keyutil.h"
 
-#define BIT(n) (1U << (n))
 
 static unsigned int env_count(const char *name, unsigned int dflt)
 {

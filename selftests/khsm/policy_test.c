@@ -30,12 +30,12 @@
 #include "kselftest_harness.h"
 #include "keyutil.h"
 #include "nlpol.h"
+#include "statedigest.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
 
-#define BIT(n) (1U << (n))
 
 /* An errno decided by the command's handler, not by the policy. */
 #define BY_HANDLER	(-1)
@@ -428,79 +428,15 @@ FIXTURE_TEARDOWN(mx)
 	free(self->b);
 }
 
-/* Sets the payload of attributes that legitimately move to zero. */
-static bool moves(int cmd, int depth, int type)
-{
-	switch (cmd) {
-	case KHSM_CMD_GET_INFO:	/* the NSO authorisation's time left */
-		return depth == 1 && type == KHSM_A_INFO_ACS_AUTH_REMAINING;
-	case KHSM_CMD_TOKEN_LIST:	/* a token's time left */
-		return depth == 2 && type == KHSM_A_TOKEN_REMAINING_MS;
-	case KHSM_CMD_AUDIT_STATUS:	/* refused requests are audited */
-		return depth == 1 && (type == KHSM_A_AUDIT_FIRST ||
-				      type == KHSM_A_AUDIT_NEXT ||
-				      type == KHSM_A_AUDIT_RING ||
-				      type == KHSM_A_AUDIT_LAST_CHECKPOINT ||
-				      type == KHSM_A_AUDIT_LOST);
-	}
-	return false;
-}
-
-static void blank(unsigned char *p, size_t len, int cmd, int depth)
-{
-	size_t pos = 0;
-
-	while (pos + NLA_HDRLEN <= len) {
-		struct nlattr *a = (struct nlattr *)(p + pos);
-		int t = a->nla_type & NLA_TYPE_MASK;
-
-		if (a->nla_len < NLA_HDRLEN || pos + a->nla_len > len)
-			return;
-		if (moves(cmd, depth, t))
-			memset(p + pos + NLA_HDRLEN, 0, a->nla_len - NLA_HDRLEN);
-		else if (a->nla_type & NLA_F_NESTED)
-			blank(p + pos + NLA_HDRLEN, a->nla_len - NLA_HDRLEN,
-			      cmd, depth + 1);
-		pos += NLA_ALIGN(a->nla_len);
-	}
-}
-
-/*
- * The state as a user sees it: GET_INFO (world, options, generation,
- * tokens, slots), SLOT_LIST, TOKEN_LIST, AUDIT_STATUS (its instance,
- * acknowledged sequence and forced-audit state: the sequence numbers move
- * with every audited refusal) and KHSM_IOC_INFO; plus the handle loaded
- * before still signing.
- */
+/* The state as a user sees it (statedigest.h). */
 static unsigned char *digest(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(mx) *self, size_t *len)
 {
-	static const uint8_t cmds[] = { KHSM_CMD_GET_INFO, KHSM_CMD_SLOT_LIST,
-					KHSM_CMD_TOKEN_LIST,
-					KHSM_CMD_AUDIT_STATUS };
-	struct khsm_ioc_info info;
-	unsigned char *d = NULL, *nd;
-	size_t n = 0, i;
+	unsigned char *d = sd_digest(&self->c, self->fd, len);
 
-	for (i = 0; i < sizeof(cmds); i++) {
-		EXPECT_EQ(0, np_request(&self->c, cmds[i], 0, 0, NULL, 0));
-		blank(self->c.data, self->c.data_len, cmds[i], 0);
-		nd = realloc(d, n + self->c.data_len + 1);
-		ASSERT_NE(NULL, nd);
-		d = nd;
-		d[n++] = cmds[i];
-		memcpy(d + n, self->c.data, self->c.data_len);
-		n += self->c.data_len;
-	}
-	memset(&info, 0, sizeof(info));
-	info.size = sizeof(info);
-	EXPECT_EQ(0, ku_ioc(self->fd, KHSM_IOC_INFO, &info));
-	nd = realloc(d, n + sizeof(info));
-	ASSERT_NE(NULL, nd);
-	d = nd;
-	memcpy(d + n, &info, sizeof(info));
-	n += sizeof(info);
-	*len = n;
+	EXPECT_NE(NULL, d) TH_LOG("state digest: %s", strerror(errno));
+	if (!d)
+		*len = 0;
 	return d;
 }
 
@@ -518,12 +454,9 @@ static void same_state(struct __test_metadata *_metadata,
 	size_t len, i;
 
 	now = digest(_metadata, self, &len);
-	EXPECT_EQ(self->before_len, len) TH_LOG("after %s", self->cur);
-	for (i = 0; i < len && i < self->before_len; i++)
-		if (now[i] != self->before[i])
-			break;
-	EXPECT_EQ(len, i) TH_LOG("state digest differs at byte %zu after %s",
-				 i, self->cur);
+	i = sd_differs(self->before, self->before_len, now, len);
+	EXPECT_EQ(SD_SAME, i) TH_LOG("state digest differs at byte %zu after %s",
+				     i, self->cur);
 	free(now);
 	ku_op_init(&op, self->handle, KHSM_OP_SIGN,
 		   KHSM_MECH_ECDSA_P256_SHA256);

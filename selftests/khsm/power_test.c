@@ -24,7 +24,6 @@
 #include "kselftest_harness.h"
 #include "keyutil.h"
 
-#define BIT(n) (1U << (n))
 #define PP 0x3c
 
 FIXTURE(power) {
@@ -70,41 +69,6 @@ static int pm_transition(const char *state)
 	err = write_file("/sys/power/state", state);
 	write_file("/sys/power/pm_test", "none");
 	return err;
-}
-
-static const struct nlattr *next_attr(const void *buf, size_t len, size_t *pos)
-{
-	const struct nlattr *a;
-
-	if (*pos + NLA_HDRLEN > len)
-		return NULL;
-	a = (const void *)((const char *)buf + *pos);
-	if (a->nla_len < NLA_HDRLEN || *pos + a->nla_len > len)
-		return NULL;
-	*pos += NLA_ALIGN(a->nla_len);
-	return a;
-}
-
-/* A u32 of GET_INFO's nested KHSM_A_INFO, or ~0 when absent. */
-static uint32_t info_u32(struct nlraw *nl, int type)
-{
-	size_t pos = NLMSG_HDRLEN + GENL_HDRLEN, ipos = 0;
-	const struct nlattr *a, *i;
-	uint32_t v;
-
-	if (ku_request(nl, KHSM_CMD_GET_INFO, NULL))
-		return ~0u;
-	while ((a = next_attr(nl->reply, nl->reply_len, &pos))) {
-		if ((a->nla_type & NLA_TYPE_MASK) != KHSM_A_INFO)
-			continue;
-		while ((i = next_attr((const char *)a + NLA_HDRLEN,
-				      a->nla_len - NLA_HDRLEN, &ipos)))
-			if (i->nla_type == type && i->nla_len == NLA_HDRLEN + 4) {
-				memcpy(&v, (const char *)i + NLA_HDRLEN, 4);
-				return v;
-			}
-	}
-	return ~0u;
 }
 
 static int mac(int fd, uint64_t h)
@@ -160,7 +124,7 @@ FIXTURE_SETUP(power)
 				    &self->ocs_token));
 	ASSERT_EQ(0, ku_card_insert(&self->nl, 0, &self->world, -1, NULL))
 		TH_LOG("ACS card: %s", self->nl.extack);
-	ASSERT_NE(0, info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH) &
+	ASSERT_NE(0, ku_info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH) &
 		     BIT(KHSM_TOKEN_ACS));
 	self->ocs_h = hmac_key(_metadata, self, KHSM_PROTECT_OCS,
 			       self->ocs_token);
@@ -232,8 +196,8 @@ TEST_F_TIMEOUT(power, transition_drops_presence_keeps_persistent, 120)
 	ASSERT_EQ(0, err) TH_LOG("%s: %s", variant->state, strerror(err));
 
 	/* The officer is logged out, the cards left their slots. */
-	EXPECT_EQ(0, info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH));
-	EXPECT_EQ(0, info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH_REMAINING));
+	EXPECT_EQ(0, ku_info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH));
+	EXPECT_EQ(0, ku_info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH_REMAINING));
 	/* The OCS token went with its card: its key is revoked. */
 	EXPECT_EQ(EKEYREVOKED, mac(self->fd, self->ocs_h));
 	EXPECT_EQ(ENOKEY, ku_token_unload(&self->nl, self->ocs_token));
@@ -241,11 +205,11 @@ TEST_F_TIMEOUT(power, transition_drops_presence_keeps_persistent, 120)
 	EXPECT_EQ(0, mac(self->fd, self->soft_h));
 	/* The world stays operational: the cards work again. */
 	EXPECT_EQ(KHSM_WORLD_OPERATIONAL,
-		  info_u32(&self->nl, KHSM_A_INFO_WORLD_STATE));
+		  ku_info_u32(&self->nl, KHSM_A_INFO_WORLD_STATE));
 	EXPECT_EQ(0, ku_card_insert(&self->nl, 2, &self->ocs, PP,
 				    &self->ocs_token));
 	EXPECT_EQ(0, ku_card_insert(&self->nl, 0, &self->world, -1, NULL));
-	EXPECT_NE(0, info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH));
+	EXPECT_NE(0, ku_info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH));
 	EXPECT_EQ(0, ku_token_unload(&self->nl, self->soft_token));
 	EXPECT_EQ(EKEYREVOKED, mac(self->fd, self->soft_h));
 	EXPECT_EQ(0, audit_has("power", variant->cause))
@@ -268,7 +232,7 @@ TEST_F_TIMEOUT(power, transition_without_world, 120)
 		SKIP(return, "the kernel refuses %s here: %s", variant->state,
 		     strerror(err));
 	ASSERT_EQ(0, err);
-	EXPECT_EQ(KHSM_WORLD_UNINITIALISED, info_u32(&self->nl, KHSM_A_INFO_WORLD_STATE));
+	EXPECT_EQ(KHSM_WORLD_UNINITIALISED, ku_info_u32(&self->nl, KHSM_A_INFO_WORLD_STATE));
 	EXPECT_EQ(0, audit_has("power", variant->cause));
 }
 

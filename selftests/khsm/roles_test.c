@@ -50,7 +50,6 @@
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
-#define BIT(n) (1U << (n))
 #define PP 0x5e
 #define SHARE_GID 4271	/* a group only the "setgid helper" below is in */
 

@@ -17,6 +17,7 @@
 #include <linux/khsm.h>
 
 #include "kselftest_harness.h"
+#include "keyutil.h"
 #include "nlraw.h"
 
 #define MAXFILE 4096
@@ -114,22 +115,6 @@ static void put_cards(struct buf *b, unsigned int n, const __u8 *pp,
 	nest_end(b, arr);
 }
 
-static const struct nlattr *next_attr(const unsigned char *p, size_t end,
-				      size_t *pos)
-{
-	const struct nlattr *nla;
-
-	if (*pos + NLA_HDRLEN > end)
-		return NULL;
-	nla = (const void *)(p + *pos);
-	if (nla->nla_len < NLA_HDRLEN || *pos + nla->nla_len > end)
-		return NULL;
-	*pos += NLA_ALIGN(nla->nla_len);
-	return nla;
-}
-
-#define NLA_PAYLOAD(nla) ((const unsigned char *)(nla) + NLA_HDRLEN)
-#define NLA_PLEN(nla) ((nla)->nla_len - NLA_HDRLEN)
 
 /* Card files out of a KHSM_A_CARDS nest, by index. */
 static void parse_cards(const struct nlattr *arr, struct made *m)
@@ -138,16 +123,16 @@ static void parse_cards(const struct nlattr *arr, struct made *m)
 	const struct nlattr *e, *a;
 	unsigned int index = 0;
 
-	while ((e = next_attr(NLA_PAYLOAD(arr), NLA_PLEN(arr), &pos))) {
+	while ((e = ku_next_attr(KU_PAYLOAD(arr), KU_PLEN(arr), &pos))) {
 		ipos = 0;
-		while ((a = next_attr(NLA_PAYLOAD(e), NLA_PLEN(e), &ipos))) {
+		while ((a = ku_next_attr(KU_PAYLOAD(e), KU_PLEN(e), &ipos))) {
 			if (a->nla_type == KHSM_A_CARD_INDEX)
-				index = *NLA_PAYLOAD(a);
+				index = *KU_PAYLOAD(a);
 			if (a->nla_type == KHSM_A_CARD_FILE && index &&
-			    NLA_PLEN(a) <= MAXFILE) {
-				memcpy(m->cards[index - 1].data, NLA_PAYLOAD(a),
-				       NLA_PLEN(a));
-				m->cards[index - 1].len = NLA_PLEN(a);
+			    KU_PLEN(a) <= MAXFILE) {
+				memcpy(m->cards[index - 1].data, KU_PAYLOAD(a),
+				       KU_PLEN(a));
+				m->cards[index - 1].len = KU_PLEN(a);
 				m->ncards++;
 			}
 		}
@@ -160,14 +145,14 @@ static void parse_made(const struct nlraw *nl, struct made *m)
 	const struct nlattr *a;
 
 	memset(m, 0, sizeof(*m));
-	while ((a = next_attr(nl->reply, nl->reply_len, &pos))) {
+	while ((a = ku_next_attr(nl->reply, nl->reply_len, &pos))) {
 		switch (a->nla_type & NLA_TYPE_MASK) {
 		case KHSM_A_WORLD_FILE:
-			memcpy(m->world, NLA_PAYLOAD(a), NLA_PLEN(a));
-			m->world_len = NLA_PLEN(a);
+			memcpy(m->world, KU_PAYLOAD(a), KU_PLEN(a));
+			m->world_len = KU_PLEN(a);
 			break;
 		case KHSM_A_WORLD_ID:
-			memcpy(m->world_id, NLA_PAYLOAD(a), KHSM_WORLD_ID_LEN);
+			memcpy(m->world_id, KU_PAYLOAD(a), KHSM_WORLD_ID_LEN);
 			break;
 		case KHSM_A_CARDS:
 			parse_cards(a, m);
@@ -245,31 +230,9 @@ static int slot_remove(struct nlraw *nl, __u8 slot)
 	return request(nl, KHSM_CMD_CARD_REMOVE, &b);
 }
 
-/* A u32 from the GET_INFO nest; ~0 when absent. */
-static __u32 info_u32(struct nlraw *nl, int type)
-{
-	size_t pos = NLMSG_HDRLEN + GENL_HDRLEN, ipos = 0;
-	const struct nlattr *a, *i;
-	__u32 v;
-
-	if (request(nl, KHSM_CMD_GET_INFO, NULL))
-		return ~0u;
-	while ((a = next_attr(nl->reply, nl->reply_len, &pos))) {
-		if ((a->nla_type & NLA_TYPE_MASK) != KHSM_A_INFO)
-			continue;
-		while ((i = next_attr(NLA_PAYLOAD(a), NLA_PLEN(a), &ipos))) {
-			if (i->nla_type == type) {
-				memcpy(&v, NLA_PAYLOAD(i), 4);
-				return v;
-			}
-		}
-	}
-	return ~0u;
-}
-
 static __u32 world_state(struct nlraw *nl)
 {
-	return info_u32(nl, KHSM_A_INFO_WORLD_STATE);
+	return ku_info_u32(nl, KHSM_A_INFO_WORLD_STATE);
 }
 
 static int policy_set_nso(struct nlraw *nl, __u32 timeout)
@@ -319,9 +282,9 @@ TEST_F(world, create_reports_and_refuses_a_second)
 	EXPECT_EQ(3, self->m.ncards);
 	EXPECT_LT(sizeof(struct khsm_world_hdr), self->m.world_len);
 	EXPECT_EQ(KHSM_WORLD_OPERATIONAL, world_state(&self->nl));
-	EXPECT_EQ(2, info_u32(&self->nl, KHSM_A_INFO_GENERATION) + 1);
+	EXPECT_EQ(2, ku_info_u32(&self->nl, KHSM_A_INFO_GENERATION) + 1);
 	/* A new world authorises nothing by itself. */
-	EXPECT_EQ(0, info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH));
+	EXPECT_EQ(0, ku_info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH));
 	EXPECT_EQ(EEXIST, world_new(&self->nl, &o, NULL, NULL, NULL));
 }
 
@@ -407,7 +370,7 @@ TEST_F(world, load_with_load_world_quorum)
 	EXPECT_EQ(0, insert(&self->nl, 2, &m->cards[4], -1));
 	EXPECT_EQ(0, policy_set_nso(&self->nl, 300));
 	/* The authorisation keeps the timeout it was granted with (600 s). */
-	remaining = info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH_REMAINING);
+	remaining = ku_info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH_REMAINING);
 	EXPECT_GE(600000, remaining);
 	EXPECT_LT(590000, remaining);
 	EXPECT_EQ(0, request(&self->nl, KHSM_CMD_ACS_LOGOUT, NULL));
@@ -557,7 +520,7 @@ TEST_F(world, bind_key_loads_without_people)
 	key = add_logon_key("khsm:test-bind", payload, sizeof(payload));
 	ASSERT_LT(0, key);
 	ASSERT_EQ(0, world_new(&self->nl, &o, NULL, "khsm:test-bind", &self->m));
-	EXPECT_NE(~0u, info_u32(&self->nl, KHSM_A_INFO_SLOTS));
+	EXPECT_NE(~0u, ku_info_u32(&self->nl, KHSM_A_INFO_SLOTS));
 	unload_any(&self->nl);
 	EXPECT_EQ(ENOKEY, world_load(&self->nl, self->m.world,
 				     self->m.world_len, "khsm:no-such-key"));
@@ -592,7 +555,7 @@ TEST_F(world, acs_replace_retires_the_old_cards)
 	EXPECT_EQ(3, m2->ncards);
 	EXPECT_EQ(0, memcmp(m2->world_id, self->m.world_id, KHSM_WORLD_ID_LEN));
 	/* Replacing ended the authorisation and emptied the slots. */
-	EXPECT_EQ(0, info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH));
+	EXPECT_EQ(0, ku_info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH));
 	EXPECT_EQ(EXDEV, insert(&self->nl, 1, &self->m.cards[1], -1));
 	unload_any(&self->nl);
 	/* The new file with the old cards: refused. With the new: loads. */
@@ -611,9 +574,9 @@ TEST_F(world, clear_ends_authorisation_and_keeps_the_world)
 	ASSERT_EQ(0, world_new(&self->nl, &o, NULL, NULL, &self->m));
 	ASSERT_EQ(0, insert(&self->nl, 0, &self->m.cards[0], -1));
 	EXPECT_EQ(1u << KHSM_TOKEN_ACS,
-		  info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH) & (1u << KHSM_TOKEN_ACS));
+		  ku_info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH) & (1u << KHSM_TOKEN_ACS));
 	EXPECT_EQ(0, request(&self->nl, KHSM_CMD_CLEAR, NULL));
-	EXPECT_EQ(0, info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH));
+	EXPECT_EQ(0, ku_info_u32(&self->nl, KHSM_A_INFO_ACS_AUTH));
 	EXPECT_EQ(KHSM_WORLD_OPERATIONAL, world_state(&self->nl));
 	/* The card left its slot with the clear: it can be read again. */
 	EXPECT_EQ(0, insert(&self->nl, 0, &self->m.cards[0], -1));
@@ -706,13 +669,13 @@ TEST_F(world, policy_may_not_change_quorums)
 	put_opts(&b, &change);
 	EXPECT_EQ(EINVAL, request(&self->nl, KHSM_CMD_POLICY_SET, &b));
 	TH_LOG("%s", self->nl.extack);
-	EXPECT_EQ(1, info_u32(&self->nl, KHSM_A_INFO_GENERATION));
+	EXPECT_EQ(1, ku_info_u32(&self->nl, KHSM_A_INFO_GENERATION));
 	/* The same values are not a change. */
 	b.off = 0;
 	change.no_kr = 0;
 	put_opts(&b, &change);
 	EXPECT_EQ(0, request(&self->nl, KHSM_CMD_POLICY_SET, &b));
-	EXPECT_EQ(2, info_u32(&self->nl, KHSM_A_INFO_GENERATION));
+	EXPECT_EQ(2, ku_info_u32(&self->nl, KHSM_A_INFO_GENERATION));
 }
 
 /* --- operator card sets, softcards and their tokens --- */
@@ -750,15 +713,15 @@ static __u64 reply_token_id(const struct nlraw *nl)
 	const struct nlattr *a;
 	__u64 id = 0;
 
-	while ((a = next_attr(nl->reply, nl->reply_len, &pos)))
+	while ((a = ku_next_attr(nl->reply, nl->reply_len, &pos)))
 		if ((a->nla_type & NLA_TYPE_MASK) == KHSM_A_TOKEN_ID)
-			memcpy(&id, NLA_PAYLOAD(a), sizeof(id));
+			memcpy(&id, KU_PAYLOAD(a), sizeof(id));
 	return id;
 }
 
 static unsigned int token_count(struct nlraw *nl)
 {
-	return info_u32(nl, KHSM_A_INFO_TOKENS_LOADED);
+	return ku_info_u32(nl, KHSM_A_INFO_TOKENS_LOADED);
 }
 
 static int token_unload(struct nlraw *nl, __u64 id)

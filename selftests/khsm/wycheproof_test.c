@@ -32,7 +32,6 @@
 #include "kselftest_harness.h"
 #include "keyutil.h"
 
-#define BIT(n) (1U << (n))
 /* Failures logged per file before the rest are only counted. */
 #define MAX_LOGGED 60
 
