@@ -58,6 +58,51 @@ static inline int fuzz_verbose(void)
 			fprintf(stderr, __VA_ARGS__);			\
 	} while (0)
 
+/* A parser of a file libkhsm reads: @buf, @len, the info it fills, the
+ * message buffer (may be NULL with @errlen 0). */
+typedef int (*fuzz_parse_fn)(const void *buf, size_t len, void *info,
+			     char *err, size_t errlen);
+
+/* Defines parse(), @fn with the fuzz_parse_fn signature. */
+#define FUZZ_FILE_PARSER(fn)						\
+	static int parse(const void *buf, size_t len, void *info,	\
+			 char *err, size_t errlen)			\
+	{								\
+		return fn(buf, len, info, err, errlen);			\
+	}
+
+/*
+ * What each file parser's target asserts before the fields: the verdict
+ * does not depend on the room for the message (plenty, none, @small_len
+ * bytes, which must still end in a NUL), a refusal is -EBADMSG or
+ * -EPROTONOSUPPORT, and an accepted input fills @info (@info_len bytes)
+ * the same way each time. Returns the verdict: on 0 the caller checks
+ * @info.
+ */
+static inline int fuzz_parse_file(fuzz_parse_fn parse, const void *data,
+				  size_t size, void *info, size_t info_len,
+				  size_t small_len)
+{
+	char err[256], small[16];
+	void *again = malloc(info_len);
+	int ret;
+
+	FUZZ_ASSERT(again && small_len <= sizeof(small));
+	memset(info, 0xa5, info_len);
+	ret = parse(data, size, info, err, sizeof(err));
+	FUZZ_SAY("%d %s\n", ret, err);
+	fuzz_check_err(err, sizeof(err), ret);
+	FUZZ_ASSERT(parse(data, size, again, NULL, 0) == ret);
+	FUZZ_ASSERT(parse(data, size, again, small, small_len) == ret);
+	FUZZ_ASSERT(memchr(small, '\0', small_len) != NULL);
+	if (ret)
+		FUZZ_ASSERT(ret == -EBADMSG || ret == -EPROTONOSUPPORT);
+	else
+		FUZZ_ASSERT(!memcmp(info, again, info_len));
+	free(again);
+	return ret;
+}
+
 /* A NUL-terminated copy of @data (the text parsers take C strings). */
 static inline char *fuzz_strdup(const unsigned char *data, size_t size)
 {

@@ -12,26 +12,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+FUZZ_FILE_PARSER(khsm_card_parse)
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct khsm_card_info info, again;
-	char err[256], small[5];
-	int ret;
+	struct khsm_card_info info;
 
-	memset(&info, 0xa5, sizeof(info));
-	ret = khsm_card_parse(data, size, &info, err, sizeof(err));
-	FUZZ_SAY("%d %s\n", ret, err);
-	fuzz_check_err(err, sizeof(err), ret);
-	/* The verdict does not depend on the room for the message. */
-	FUZZ_ASSERT(khsm_card_parse(data, size, &again, NULL, 0) == ret);
-	FUZZ_ASSERT(khsm_card_parse(data, size, &again, small,
-				    sizeof(small)) == ret);
-	FUZZ_TERMINATED(small);
-	if (ret) {
-		FUZZ_ASSERT(ret == -EBADMSG || ret == -EPROTONOSUPPORT);
+	if (fuzz_parse_file(parse, data, size, &info, sizeof(info), 5))
 		return 0;
-	}
-	FUZZ_ASSERT(!memcmp(&info, &again, sizeof(info)));
 	FUZZ_ASSERT(size >= sizeof(struct khsm_card_hdr) && size <= KHSM_FILE_MAX);
 	FUZZ_ASSERT(info.version == KHSM_CARD_VERSION);
 	FUZZ_ASSERT(info.set_type >= KHSM_SET_ACS &&

@@ -10,25 +10,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+FUZZ_FILE_PARSER(khsm_key_blob_parse)
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct khsm_key_info info, again;
-	char err[256], small[9];
-	int ret;
+	struct khsm_key_info info;
 
-	memset(&info, 0xa5, sizeof(info));
-	ret = khsm_key_blob_parse(data, size, &info, err, sizeof(err));
-	FUZZ_SAY("%d %s\n", ret, err);
-	fuzz_check_err(err, sizeof(err), ret);
-	FUZZ_ASSERT(khsm_key_blob_parse(data, size, &again, NULL, 0) == ret);
-	FUZZ_ASSERT(khsm_key_blob_parse(data, size, &again, small,
-					sizeof(small)) == ret);
-	FUZZ_TERMINATED(small);
-	if (ret) {
-		FUZZ_ASSERT(ret == -EBADMSG || ret == -EPROTONOSUPPORT);
+	if (fuzz_parse_file(parse, data, size, &info, sizeof(info), 9))
 		return 0;
-	}
-	FUZZ_ASSERT(!memcmp(&info, &again, sizeof(info)));
 	FUZZ_ASSERT(size <= KHSM_BLOB_MAX);
 	FUZZ_ASSERT(size == sizeof(struct khsm_key_hdr) + info.body_len +
 		    info.rec_len);

@@ -10,26 +10,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+FUZZ_FILE_PARSER(khsm_world_file_parse)
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct khsm_world_file_info info, again;
+	struct khsm_world_file_info info;
 	const struct khsm_world_hdr *h = (const void *)data;
-	char err[256], small[3];
-	int ret;
 
-	memset(&info, 0xa5, sizeof(info));
-	ret = khsm_world_file_parse(data, size, &info, err, sizeof(err));
-	FUZZ_SAY("%d %s\n", ret, err);
-	fuzz_check_err(err, sizeof(err), ret);
-	FUZZ_ASSERT(khsm_world_file_parse(data, size, &again, NULL, 0) == ret);
-	FUZZ_ASSERT(khsm_world_file_parse(data, size, &again, small,
-					  sizeof(small)) == ret);
-	FUZZ_TERMINATED(small);
-	if (ret) {
-		FUZZ_ASSERT(ret == -EBADMSG || ret == -EPROTONOSUPPORT);
+	if (fuzz_parse_file(parse, data, size, &info, sizeof(info), 3))
 		return 0;
-	}
-	FUZZ_ASSERT(!memcmp(&info, &again, sizeof(info)));
 	FUZZ_ASSERT(size >= sizeof(*h) && size <= KHSM_FILE_MAX);
 	FUZZ_ASSERT(info.version == KHSM_WORLD_VERSION);
 	FUZZ_ASSERT(info.nkeyslots == 1 || info.nkeyslots == 2);
