@@ -5,7 +5,8 @@
  *
  * Pieces:
  *   fz_policy.c  learns the family: its id, commands (CTRL_CMD_GETFAMILY)
- *                and every command's attribute policy (CTRL_CMD_GETPOLICY)
+ *                and every command's attribute policy (CTRL_CMD_GETPOLICY),
+ *                parsed by selftests/khsm/nlpol.c as for policy_test
  *   fz_nl.c      builds messages from the policy and from what the module
  *                handed back (world and card files, tokens, key blobs),
  *                mutates them, sends them and harvests the replies
@@ -21,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/khsm.h>
+
+#include "nlpol.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b)	((a) < (b) ? (a) : (b))
@@ -43,9 +46,13 @@ uint32_t rnd_edge32(struct rng *r);
 
 /* ---- the learned family ---- */
 
-#define FZ_MAX_ATTR	64	/* attribute types per policy */
-#define FZ_MAX_POL	32	/* policies in the family's dump */
-#define FZ_MAX_CMD	64
+/*
+ * Filled by fz_learn() from selftests/khsm/nlpol.c's parse of the dump
+ * (struct np_family), in the shape the message builder wants.
+ */
+#define FZ_MAX_ATTR	NP_MAX_ATTR	/* attribute types per policy */
+#define FZ_MAX_POL	NP_MAX_POL	/* policies in the family's dump */
+#define FZ_MAX_CMD	NP_MAX_CMD
 
 struct fz_pattr {
 	bool present;

@@ -9,287 +9,78 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/socket.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 
-#include "fz.h"
+#include "fz.h"	/* and nlpol.h, the parser shared with the selftests */
 
 struct fz_family fam;
 
-/* Attributes of [p, p + len), as the kernel lays them out. */
-#define for_each_attr(a, p, len, rem)					\
-	for ((a) = (const struct nlattr *)(p), (rem) = (int)(len);	\
-	     (rem) >= (int)NLA_HDRLEN && (a)->nla_len >= NLA_HDRLEN &&	\
-	     (a)->nla_len <= (rem);					\
-	     (rem) -= NLA_ALIGN((a)->nla_len),				\
-	     (a) = (const struct nlattr *)((const char *)(a) +		\
-					   NLA_ALIGN((a)->nla_len)))
-
-#define ADATA(a)	((const void *)((const char *)(a) + NLA_HDRLEN))
-#define ALEN(a)		((int)(a)->nla_len - NLA_HDRLEN)
-#define ATYPE(a)	((a)->nla_type & NLA_TYPE_MASK)
-
-static uint64_t get_uint(const struct nlattr *a)
+static void take_attr(struct fz_pattr *d, const struct np_attr *s)
 {
-	uint64_t v = 0;
-
-	switch (ALEN(a)) {
-	case 1: v = *(const uint8_t *)ADATA(a); break;
-	case 2: v = *(const uint16_t *)ADATA(a); break;
-	case 4: v = *(const uint32_t *)ADATA(a); break;
-	case 8: memcpy(&v, ADATA(a), 8); break;
-	}
-	return v;
+	d->present = s->present;
+	d->type = s->type;
+	d->has_s = s->has_s;
+	d->min_s = s->min_s;
+	d->max_s = s->max_s;
+	d->has_u = s->has_u;
+	d->min_u = s->min_u;
+	d->max_u = s->max_u;
+	/* One bound is enough: the other stays 0, as the kernel left it. */
+	d->has_len = s->has_min_len || s->has_max_len;
+	d->min_len = (uint32_t)s->min_len;
+	d->max_len = (uint32_t)s->max_len;
+	d->has_mask = s->has_mask;
+	d->mask = s->mask;
+	d->nested = s->nested;
+	d->nested_maxtype = s->nested_maxtype;
 }
 
-static int64_t get_sint(const struct nlattr *a)
+/* fam from what nlpol.c parsed: command 0 (UNSPEC) is never "present". */
+static void take_family(const struct np_family *f)
 {
-	switch (ALEN(a)) {
-	case 1: return *(const int8_t *)ADATA(a);
-	case 2: return *(const int16_t *)ADATA(a);
-	case 4: return *(const int32_t *)ADATA(a);
-	case 8: { int64_t v; memcpy(&v, ADATA(a), 8); return v; }
+	unsigned int c, p, a;
+	int g;
+
+	fam.id = f->id;
+	fam.version = f->version;
+	fam.maxattr = f->maxattr;
+	for (c = 0; c < FZ_MAX_CMD; c++) {
+		fam.cmd[c].present = c && f->cmd[c].present;
+		fam.cmd[c].flags = c ? f->cmd[c].flags : 0;
+		fam.cmd[c].do_policy = f->cmd[c].do_pol;
+		fam.cmd[c].dump_policy = f->cmd[c].dump_pol;
 	}
-	return 0;
-}
-
-static int ctrl_send(int fd, uint8_t cmd, uint16_t flags, uint32_t seq)
-{
-	struct {
-		struct nlmsghdr n;
-		struct genlmsghdr g;
-		struct nlattr a;
-		char name[8];
-	} req;
-
-	memset(&req, 0, sizeof(req));
-	req.n.nlmsg_len = sizeof(req);
-	req.n.nlmsg_type = GENL_ID_CTRL;
-	req.n.nlmsg_flags = NLM_F_REQUEST | flags;
-	req.n.nlmsg_seq = seq;
-	req.g.cmd = cmd;
-	req.g.version = 1;
-	req.a.nla_type = CTRL_ATTR_FAMILY_NAME;
-	req.a.nla_len = NLA_HDRLEN + sizeof(KHSM_GENL_NAME);
-	memcpy(req.name, KHSM_GENL_NAME, sizeof(KHSM_GENL_NAME));
-	return send(fd, &req, sizeof(req), 0) < 0 ? -errno : 0;
-}
-
-static void parse_ops(const struct nlattr *ops)
-{
-	const struct nlattr *op, *a;
-	int rem, rem2;
-
-	for_each_attr(op, ADATA(ops), ALEN(ops), rem) {
-		uint32_t id = 0, flags = 0;
-
-		for_each_attr(a, ADATA(op), ALEN(op), rem2) {
-			if (ATYPE(a) == CTRL_ATTR_OP_ID)
-				id = (uint32_t)get_uint(a);
-			else if (ATYPE(a) == CTRL_ATTR_OP_FLAGS)
-				flags = (uint32_t)get_uint(a);
-		}
-		if (id && id < FZ_MAX_CMD) {
-			fam.cmd[id].present = true;
-			fam.cmd[id].flags = flags;
-		}
+	for (p = 0; p < FZ_MAX_POL; p++) {
+		fam.pol[p].present = f->pol[p].present;
+		fam.pol[p].maxtype = f->pol[p].maxtype;
+		for (a = 0; a < FZ_MAX_ATTR; a++)
+			take_attr(&fam.pol[p].a[a], &f->pol[p].a[a]);
 	}
-}
-
-static void parse_groups(const struct nlattr *groups)
-{
-	const struct nlattr *g, *a;
-	int rem, rem2;
-
-	for_each_attr(g, ADATA(groups), ALEN(groups), rem) {
-		uint32_t id = 0;
-		bool audit = false;
-
-		for_each_attr(a, ADATA(g), ALEN(g), rem2) {
-			if (ATYPE(a) == CTRL_ATTR_MCAST_GRP_ID)
-				id = (uint32_t)get_uint(a);
-			else if (ATYPE(a) == CTRL_ATTR_MCAST_GRP_NAME)
-				audit = !strncmp(ADATA(a), KHSM_MCGRP_AUDIT,
-						 ALEN(a));
-		}
-		if (audit)
-			fam.audit_group = id;
-	}
-}
-
-/* One attribute's description inside CTRL_ATTR_POLICY. */
-static void parse_pattr(struct fz_pattr *p, const struct nlattr *desc)
-{
-	const struct nlattr *a;
-	int rem;
-
-	p->present = true;
-	p->nested = -1;
-	for_each_attr(a, ADATA(desc), ALEN(desc), rem) {
-		switch (ATYPE(a)) {
-		case NL_POLICY_TYPE_ATTR_TYPE:
-			p->type = (uint32_t)get_uint(a);
-			break;
-		case NL_POLICY_TYPE_ATTR_MIN_VALUE_S:
-			p->has_s = true;
-			p->min_s = get_sint(a);
-			break;
-		case NL_POLICY_TYPE_ATTR_MAX_VALUE_S:
-			p->has_s = true;
-			p->max_s = get_sint(a);
-			break;
-		case NL_POLICY_TYPE_ATTR_MIN_VALUE_U:
-			p->has_u = true;
-			p->min_u = get_uint(a);
-			break;
-		case NL_POLICY_TYPE_ATTR_MAX_VALUE_U:
-			p->has_u = true;
-			p->max_u = get_uint(a);
-			break;
-		case NL_POLICY_TYPE_ATTR_MIN_LENGTH:
-			p->has_len = true;
-			p->min_len = (uint32_t)get_uint(a);
-			break;
-		case NL_POLICY_TYPE_ATTR_MAX_LENGTH:
-			p->has_len = true;
-			p->max_len = (uint32_t)get_uint(a);
-			break;
-		case NL_POLICY_TYPE_ATTR_POLICY_IDX:
-			p->nested = (int)get_uint(a);
-			break;
-		case NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE:
-			p->nested_maxtype = (uint32_t)get_uint(a);
-			break;
-		case NL_POLICY_TYPE_ATTR_MASK:
-			p->has_mask = true;
-			p->mask = get_uint(a);
-			break;
-		}
-	}
-}
-
-static void parse_policy(const struct nlattr *top)
-{
-	const struct nlattr *pol, *attr;
-	int rem, rem2;
-
-	for_each_attr(pol, ADATA(top), ALEN(top), rem) {
-		uint32_t idx = ATYPE(pol);
-
-		if (idx >= FZ_MAX_POL)
-			continue;
-		fam.pol[idx].present = true;
-		for_each_attr(attr, ADATA(pol), ALEN(pol), rem2) {
-			uint32_t t = ATYPE(attr);
-
-			if (t >= FZ_MAX_ATTR)
-				continue;
-			parse_pattr(&fam.pol[idx].a[t], attr);
-			if (t > fam.pol[idx].maxtype)
-				fam.pol[idx].maxtype = t;
-		}
-	}
-}
-
-static void parse_op_policy(const struct nlattr *top)
-{
-	const struct nlattr *op, *a;
-	int rem, rem2;
-
-	for_each_attr(op, ADATA(top), ALEN(top), rem) {
-		uint32_t cmd = ATYPE(op);
-
-		if (cmd >= FZ_MAX_CMD)
-			continue;
-		for_each_attr(a, ADATA(op), ALEN(op), rem2) {
-			if (ATYPE(a) == CTRL_ATTR_POLICY_DO)
-				fam.cmd[cmd].do_policy = (int)get_uint(a);
-			else if (ATYPE(a) == CTRL_ATTR_POLICY_DUMP)
-				fam.cmd[cmd].dump_policy = (int)get_uint(a);
-		}
-	}
-}
-
-static void parse_ctrl_msg(const struct nlmsghdr *nlh)
-{
-	const struct nlattr *a;
-	int rem;
-
-	for_each_attr(a, (const char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
-		      nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, rem) {
-		switch (ATYPE(a)) {
-		case CTRL_ATTR_FAMILY_ID:
-			fam.id = (uint16_t)get_uint(a);
-			break;
-		case CTRL_ATTR_VERSION:
-			fam.version = (uint32_t)get_uint(a);
-			break;
-		case CTRL_ATTR_MAXATTR:
-			fam.maxattr = (uint32_t)get_uint(a);
-			break;
-		case CTRL_ATTR_OPS:
-			parse_ops(a);
-			break;
-		case CTRL_ATTR_MCAST_GROUPS:
-			parse_groups(a);
-			break;
-		case CTRL_ATTR_POLICY:
-			parse_policy(a);
-			break;
-		case CTRL_ATTR_OP_POLICY:
-			parse_op_policy(a);
-			break;
-		}
-	}
-}
-
-/* Reads until the ack, the error or NLMSG_DONE of request @seq. */
-static int ctrl_recv(int fd, uint32_t seq)
-{
-	static uint8_t buf[65536];
-
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *nlh;
-
-		if (n < 0)
-			return -errno;
-		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, n);
-		     nlh = NLMSG_NEXT(nlh, n)) {
-			if (nlh->nlmsg_seq != seq)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (nlh->nlmsg_type == NLMSG_ERROR)
-				return ((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
-			if (nlh->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN)
-				parse_ctrl_msg(nlh);
-		}
-	}
+	for (g = 0; g < f->ngroups; g++)
+		if (!strcmp(f->group_name[g], KHSM_MCGRP_AUDIT))
+			fam.audit_group = f->group_id[g];
 }
 
 int fz_learn(void)
 {
-	int fd = nl_socket_open(), err, i;
+	struct np_family *f = calloc(1, sizeof(*f));
+	struct np_conn c;
+	int i, err;
 
-	if (fd < 0)
-		return fd;
 	memset(&fam, 0, sizeof(fam));
 	for (i = 0; i < FZ_MAX_CMD; i++)
 		fam.cmd[i].do_policy = fam.cmd[i].dump_policy = -1;
-	err = ctrl_send(fd, CTRL_CMD_GETFAMILY, NLM_F_ACK, 1);
+	if (!f)
+		return -ENOMEM;
+	err = np_open(&c);
+	if (!err) {
+		err = np_learn(&c, KHSM_GENL_NAME, f);
+		np_close(&c);
+	}
 	if (!err)
-		err = ctrl_recv(fd, 1);
-	if (!err && !fam.id)
-		err = -ENOENT;
-	if (!err)
-		err = ctrl_send(fd, CTRL_CMD_GETPOLICY, NLM_F_DUMP, 2);
-	if (!err)
-		err = ctrl_recv(fd, 2);
-	close(fd);
+		take_family(f);
+	free(f);
 	return err;
 }
 
