@@ -319,6 +319,9 @@ int khsm_token_get_for_key(u64 id, const u8 *set_id, u8 type,
 		if (id ? t->id != id :
 		    memcmp(t->set_id, set_id, KHSM_SET_ID_LEN))
 			continue;
+		/* Past its timeout it is gone, listed or not (see _gone). */
+		if (khsm_token_gone(t))
+			continue;
 		if ((type && t->type != type) ||
 		    (set_id && memcmp(t->set_id, set_id, KHSM_SET_ID_LEN)))
 			return -EBADMSG;

@@ -1371,6 +1371,52 @@ TEST_F(keys, softcard_key_of_another_softcard)
 	EXPECT_EQ(ENOKEY, ku_load(self->fd, b.data, b.len, 0, &h));
 }
 
+static uint64_t boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * A token with a timeout is gone at its expiry time, not when the
+ * module's expiry work runs (a timer-wheel tick and a scheduling delay
+ * later): from that time a key made under it is refused as under an
+ * unloaded token. The module takes the expiry time before it answers
+ * CARD_INSERT, so the answer + 1 s is at or after it.
+ */
+TEST_F_TIMEOUT(keys, generate_under_an_expired_token_refused, 60)
+{
+	struct ku_keyspec s = hmac_spec();
+	struct ku_files card;
+	struct timespec at;
+	uint64_t token, expiry;
+	unsigned int tries = 0;
+	int err;
+
+	ASSERT_EQ(0, ku_cardset_create_timeout(&self->nl, KHSM_SET_SOFTCARD,
+					       "timed", 1, PP, 1, &card))
+		TH_LOG("%s", self->nl.extack);
+	ASSERT_EQ(0, ku_card_insert(&self->nl, 0, &card, PP, &token));
+	expiry = boottime_ns() + 1000000000ULL;
+	ASSERT_EQ(0, ku_card_remove(&self->nl, 0));
+	s.protection = KHSM_PROTECT_SOFTCARD;
+	s.token_id = token;
+	at.tv_sec = expiry / 1000000000ULL;
+	at.tv_nsec = expiry % 1000000000ULL;
+	ASSERT_EQ(0, clock_nanosleep(CLOCK_BOOTTIME, TIMER_ABSTIME, &at, NULL));
+	/* Tries for 100 ms, longer than the expiry work's delay. */
+	do {
+		err = ku_key_generate(&self->nl, &s, NULL);
+		ASSERT_EQ(ENOKEY, err)
+			TH_LOG("generate %u after the expiry: %s", tries,
+			       err ? strerror(err) : "a key was made");
+		tries++;
+	} while (boottime_ns() < expiry + 100000000ULL);
+	TH_LOG("%u generates after the expiry, all refused", tries);
+}
+
 struct race {
 	int fd;
 	uint64_t hmac, ec;
