@@ -229,7 +229,12 @@ static int ec_ladder_g(const struct ec_curve *ec, const u64 *k, u64 *wire)
 	/* It also checks the result is a valid point. */
 	err = ecc_make_pub_key(ec->id, ec->nd, t, wire);
 	memzero_explicit(t, sizeof(t));
-	return err;
+	/*
+	 * For k in [2, n - 3] the point is valid; ecc.ko answers -EAGAIN as
+	 * well when its check could not allocate, which is all it can mean
+	 * here (fail-nth showed KEY_GENERATE passing it on as "try again").
+	 */
+	return err == -EAGAIN ? -ENOMEM : err;
 }
 
 /* @k * G for @k in {1, n - 2, n - 1}: +-G or -2G. */

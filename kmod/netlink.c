@@ -252,6 +252,22 @@ static int reply_send(struct sk_buff *msg, void *hdr, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * A command that changes state allocates its reply first (reply_new before
+ * the change): once the change is made, failing to allocate its answer
+ * would report an error for a change that stays. @err: the command's
+ * outcome; the reply is sent on success and freed otherwise.
+ */
+static int reply_end(struct sk_buff *msg, void *hdr, struct genl_info *info,
+		     int err)
+{
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return reply_send(msg, hdr, info);
+}
+
 /* --- GET_INFO --- */
 
 static int info_put_module(struct sk_buff *msg)
@@ -503,28 +519,49 @@ static size_t made_size(const struct khsm_made *made)
 	return len;
 }
 
-/* The reply of WORLD_NEW and ACS_REPLACE: the files, and the warnings. */
-static int reply_made(struct genl_info *info, u8 cmd,
-		      const struct khsm_made *made,
-		      const struct khsm_card_spec *specs,
-		      const struct khsm_warnings *warn, const u8 *world_id,
-		      const u8 *audit_pubkey)
+/*
+ * The reply of WORLD_NEW and ACS_REPLACE (the files, and the warnings),
+ * built before the new world is installed: see khsm_world_create.
+ */
+static struct sk_buff *reply_made(struct genl_info *info, u8 cmd,
+				  const struct khsm_made *made,
+				  const struct khsm_card_spec *specs,
+				  const struct khsm_warnings *warn,
+				  const struct khsm_world *w, void **hdr)
 {
 	struct sk_buff *msg;
-	void *hdr;
 
-	msg = reply_new(info, cmd, made_size(made), &hdr);
+	msg = reply_new(info, cmd, made_size(made), hdr);
 	if (!msg)
-		return -ENOMEM;
-	if (nla_put(msg, KHSM_A_WORLD_ID, KHSM_WORLD_ID_LEN, world_id) ||
+		return ERR_PTR(-ENOMEM);
+	if (nla_put(msg, KHSM_A_WORLD_ID, KHSM_WORLD_ID_LEN, w->hdr.world_id) ||
 	    nla_put(msg, KHSM_A_AUDIT_PUBKEY, KHSM_AUDIT_PUBKEY_LEN,
-		    audit_pubkey) ||
+		    w->hdr.audit_pubkey) ||
 	    put_world_file(msg, &made->world_file) ||
 	    put_cards(msg, made, specs) || khsm_warnings_put(msg, warn)) {
 		nlmsg_free(msg);
-		return -EMSGSIZE;
+		return ERR_PTR(-EMSGSIZE);
 	}
-	return reply_send(msg, hdr, info);
+	return msg;
+}
+
+/* Installs @w once its reply is built; frees it otherwise. */
+static struct sk_buff *made_install(struct genl_info *info, u8 cmd,
+				    struct khsm_world *w,
+				    const struct khsm_made *made,
+				    const struct khsm_card_spec *specs,
+				    const struct khsm_warnings *warn, void **hdr)
+{
+	struct sk_buff *msg;
+
+	if (IS_ERR(w))
+		return ERR_CAST(w);
+	msg = reply_made(info, cmd, made, specs, warn, w, hdr);
+	if (IS_ERR(msg))
+		khsm_world_discard(w);
+	else
+		khsm_world_install(w);
+	return msg;
 }
 
 /* The loaded, usable world, or an error that says why not. */
@@ -554,7 +591,8 @@ static int khsm_nl_world_new(struct sk_buff *skb, struct genl_info *info)
 	struct khsm_made *made;
 	struct khsm_world *w;
 	struct khsm_opts opts;
-	u8 world_id[KHSM_WORLD_ID_LEN], pubkey[KHSM_AUDIT_PUBKEY_LEN];
+	struct sk_buff *msg;
+	void *hdr;
 	int err;
 
 	made = kzalloc(sizeof(*made), GFP_KERNEL);
@@ -569,18 +607,15 @@ static int khsm_nl_world_new(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 
 	mutex_lock(&khsm_ctl_lock);
-	err = khsm_world_create(&opts, specs, opts.acs_n, bindp, made,
-				info->extack);
-	if (!err) {
-		w = khsm_world_get_locked();
-		memcpy(world_id, w->hdr.world_id, sizeof(world_id));
-		memcpy(pubkey, w->hdr.audit_pubkey, sizeof(pubkey));
-	}
+	w = khsm_world_create(&opts, specs, opts.acs_n, bindp, made,
+			      info->extack);
+	msg = made_install(info, KHSM_CMD_WORLD_NEW, w, made, specs, &warn,
+			   &hdr);
+	err = PTR_ERR_OR_ZERO(msg);
 	khsm_audit_world_cmd(KHSM_AUDIT_WORLD_CREATE, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
 	if (!err)
-		err = reply_made(info, KHSM_CMD_WORLD_NEW, made, specs, &warn,
-				 world_id, pubkey);
+		err = reply_send(msg, hdr, info);
 out:
 	khsm_made_free(made);
 	kfree(made);
@@ -604,6 +639,10 @@ static int khsm_nl_world_load(struct sk_buff *skb, struct genl_info *info)
 	err = parse_bind(info, &bind, &bindp);
 	if (err)
 		return err;
+	/* Before the load: see reply_end(). */
+	msg = reply_new(info, KHSM_CMD_WORLD_LOAD, 0, &hdr);
+	if (!msg)
+		return -ENOMEM;
 	mutex_lock(&khsm_ctl_lock);
 	err = khsm_world_load(nla_data(file), nla_len(file), bindp,
 			      info->snd_portid, info->extack);
@@ -614,18 +653,11 @@ static int khsm_nl_world_load(struct sk_buff *skb, struct genl_info *info)
 	}
 	khsm_audit_world_cmd(KHSM_AUDIT_WORLD_LOAD, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
-	if (err)
-		return err;
-
-	msg = reply_new(info, KHSM_CMD_WORLD_LOAD, 0, &hdr);
-	if (!msg)
-		return -ENOMEM;
-	if (nla_put(msg, KHSM_A_WORLD_ID, KHSM_WORLD_ID_LEN, world_id) ||
-	    nla_put_u32(msg, KHSM_A_WORLD_STATE, state)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return reply_send(msg, hdr, info);
+	if (!err &&
+	    (nla_put(msg, KHSM_A_WORLD_ID, KHSM_WORLD_ID_LEN, world_id) ||
+	     nla_put_u32(msg, KHSM_A_WORLD_STATE, state)))
+		err = -EMSGSIZE;
+	return reply_end(msg, hdr, info, err);
 }
 
 static int khsm_nl_world_unload(struct sk_buff *skb, struct genl_info *info)
@@ -668,10 +700,12 @@ static int khsm_nl_acs_logout(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&khsm_ctl_lock);
 	w = world_operational(info->extack);
-	if (IS_ERR(w))
+	if (IS_ERR(w)) {
 		err = PTR_ERR(w);
-	else
+	} else {
 		khsm_acs_logout(w);
+		khsm_slots_acs_forget();
+	}
 	mutex_unlock(&khsm_ctl_lock);
 	return err;
 }
@@ -872,25 +906,23 @@ static int khsm_nl_card_insert(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 
-	mutex_lock(&khsm_ctl_lock);
-	err = khsm_card_insert(&req, &res, info->extack);
-	mutex_unlock(&khsm_ctl_lock);
-	if (err)
-		return err;
-
+	/* Before the card goes in: see reply_end(). */
 	msg = reply_new(info, KHSM_CMD_CARD_INSERT, 0, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	if (put_card_desc(msg, &res.hdr) ||
-	    (res.hdr.set_type == KHSM_SET_ACS ?
-	     put_progress(msg, res.progress) :
-	     put_set_progress(msg, &res.hdr, &res.set_progress)) ||
-	    (res.token_id &&
-	     nla_put_u64_64bit(msg, KHSM_A_TOKEN_ID, res.token_id, KHSM_A_PAD))) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return reply_send(msg, hdr, info);
+	mutex_lock(&khsm_ctl_lock);
+	err = khsm_card_insert(&req, &res, info->extack);
+	mutex_unlock(&khsm_ctl_lock);
+	if (!err &&
+	    (put_card_desc(msg, &res.hdr) ||
+	     (res.hdr.set_type == KHSM_SET_ACS ?
+	      put_progress(msg, res.progress) :
+	      put_set_progress(msg, &res.hdr, &res.set_progress)) ||
+	     (res.token_id &&
+	      nla_put_u64_64bit(msg, KHSM_A_TOKEN_ID, res.token_id,
+				KHSM_A_PAD))))
+		err = -EMSGSIZE;
+	return reply_end(msg, hdr, info, err);
 }
 
 static int khsm_nl_card_remove(struct sk_buff *skb, struct genl_info *info)
@@ -941,31 +973,32 @@ static struct khsm_world *world_authorised(struct netlink_ext_ack *extack)
 	return err ? ERR_PTR(err) : w;
 }
 
-static int reply_world_file(struct genl_info *info, u8 cmd,
-			    const struct khsm_blob *file,
-			    const struct khsm_warnings *warn)
+/* WORLD_BIND's and POLICY_SET's reply: room for the longest world file. */
+static struct sk_buff *reply_world_new(struct genl_info *info, u8 cmd,
+				       void **hdr)
 {
-	struct sk_buff *msg;
-	void *hdr;
+	return reply_new(info, cmd, KHSM_WORLD_FILE_MAX + 1024, hdr);
+}
 
-	msg = reply_new(info, cmd, file->len + 1024, &hdr);
-	if (!msg)
-		return -ENOMEM;
-	if (put_world_file(msg, file) || (warn && khsm_warnings_put(msg, warn))) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	return reply_send(msg, hdr, info);
+static int reply_world_file(struct sk_buff *msg, void *hdr,
+			    struct genl_info *info, const struct khsm_blob *file,
+			    const struct khsm_warnings *warn, int err)
+{
+	if (!err &&
+	    (put_world_file(msg, file) || (warn && khsm_warnings_put(msg, warn))))
+		err = -EMSGSIZE;
+	return reply_end(msg, hdr, info, err);
 }
 
 static int khsm_nl_acs_replace(struct sk_buff *skb, struct genl_info *info)
 {
 	struct khsm_card_spec *specs = NULL;
-	u8 world_id[KHSM_WORLD_ID_LEN], pubkey[KHSM_AUDIT_PUBKEY_LEN];
 	struct khsm_warnings warn;
 	struct khsm_made *made;
+	struct sk_buff *msg = NULL;
 	struct khsm_world *w;
 	struct khsm_opts opts;
+	void *hdr;
 	int err;
 
 	made = kzalloc(sizeof(*made), GFP_KERNEL);
@@ -979,19 +1012,19 @@ static int khsm_nl_acs_replace(struct sk_buff *skb, struct genl_info *info)
 	opts = w->opts;
 	err = khsm_opts_parse(info->attrs[KHSM_A_WORLD_OPTS], KHSM_OPTS_REPLACE,
 			      &opts, &warn, info->extack) ?:
-	      parse_cards(info, opts.acs_n, &specs) ?:
-	      khsm_world_replace_acs(&opts, specs, opts.acs_n, made,
-				     info->extack);
-	if (!err) {
-		memcpy(world_id, w->hdr.world_id, sizeof(world_id));
-		memcpy(pubkey, w->hdr.audit_pubkey, sizeof(pubkey));
-	}
+	      parse_cards(info, opts.acs_n, &specs);
+	if (err)
+		goto out_unlock;
+	w = khsm_world_replace_acs(&opts, specs, opts.acs_n, made,
+				   info->extack);
+	msg = made_install(info, KHSM_CMD_ACS_REPLACE, w, made, specs, &warn,
+			   &hdr);
+	err = PTR_ERR_OR_ZERO(msg);
 out_unlock:
 	khsm_audit_world_cmd(KHSM_AUDIT_ACS_REPLACE, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
 	if (!err)
-		err = reply_made(info, KHSM_CMD_ACS_REPLACE, made, specs, &warn,
-				 world_id, pubkey);
+		err = reply_send(msg, hdr, info);
 	khsm_made_free(made);
 	kfree(made);
 	kfree_sensitive(specs);
@@ -1003,6 +1036,8 @@ static int khsm_nl_world_bind(struct sk_buff *skb, struct genl_info *info)
 	struct khsm_bind_req bind, *bindp;
 	struct khsm_blob file = {};
 	struct khsm_world *w;
+	struct sk_buff *msg;
+	void *hdr;
 	int err;
 
 	err = parse_bind(info, &bind, &bindp);
@@ -1012,6 +1047,9 @@ static int khsm_nl_world_bind(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (err)
 		return err;
+	msg = reply_world_new(info, KHSM_CMD_WORLD_BIND, &hdr);
+	if (!msg)
+		return -ENOMEM;
 	mutex_lock(&khsm_ctl_lock);
 	w = world_authorised(info->extack);
 	err = PTR_ERR_OR_ZERO(w);
@@ -1019,8 +1057,7 @@ static int khsm_nl_world_bind(struct sk_buff *skb, struct genl_info *info)
 		err = khsm_world_bind(bindp, &file, info->extack);
 	khsm_audit_world_cmd(KHSM_AUDIT_WORLD_BIND, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
-	if (!err)
-		err = reply_world_file(info, KHSM_CMD_WORLD_BIND, &file, NULL);
+	err = reply_world_file(msg, hdr, info, &file, NULL, err);
 	kfree(file.data);
 	return err;
 }
@@ -1031,10 +1068,15 @@ static int khsm_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 	struct khsm_warnings warn;
 	struct khsm_world *w;
 	struct khsm_opts opts;
+	struct sk_buff *msg;
+	void *hdr;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, KHSM_A_WORLD_OPTS))
 		return -EINVAL;
+	msg = reply_world_new(info, KHSM_CMD_POLICY_SET, &hdr);
+	if (!msg)
+		return -ENOMEM;
 	mutex_lock(&khsm_ctl_lock);
 	w = world_authorised(info->extack);
 	err = PTR_ERR_OR_ZERO(w);
@@ -1047,8 +1089,7 @@ static int khsm_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	khsm_audit_world_cmd(KHSM_AUDIT_POLICY_SET, err, info->extack);
 	mutex_unlock(&khsm_ctl_lock);
-	if (!err)
-		err = reply_world_file(info, KHSM_CMD_POLICY_SET, &file, &warn);
+	err = reply_world_file(msg, hdr, info, &file, &warn, err);
 	kfree(file.data);
 	return err;
 }

@@ -97,6 +97,21 @@ static void slot_empty(struct khsm_slot *slot)
 		khsm_tokens_slot_emptied(slot - slots);
 }
 
+/*
+ * ACS_LOGOUT: the ACS shares every connection collected go with the
+ * authorisation (wiped, and the same cards can authorise again).
+ */
+void khsm_slots_acs_forget(void)
+{
+	struct khsm_session *s;
+
+	lockdep_assert_held(&khsm_ctl_lock);
+	list_for_each_entry(s, &sessions, node) {
+		kfree_sensitive(s->acs);
+		s->acs = NULL;
+	}
+}
+
 /* World gone, replaced or cleared: every card and partial quorum goes. */
 void khsm_slots_clear_all(void)
 {

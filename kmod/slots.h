@@ -31,6 +31,7 @@ struct khsm_insert_res {
 int khsm_slots_init(void);
 void khsm_slots_uninit(void);
 void khsm_slots_clear_all(void);
+void khsm_slots_acs_forget(void);
 int khsm_card_insert(const struct khsm_insert_req *req,
 		     struct khsm_insert_res *res,
 		     struct netlink_ext_ack *extack);

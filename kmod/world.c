@@ -190,10 +190,18 @@ static int world_bind(struct khsm_world *w, const struct khsm_bind_req *bind,
 	return err;
 }
 
-int khsm_world_create(const struct khsm_opts *opts,
-		      const struct khsm_card_spec *specs, unsigned int n,
-		      const struct khsm_bind_req *bind, struct khsm_made *made,
-		      struct netlink_ext_ack *extack)
+/*
+ * WORLD_NEW and ACS_REPLACE make the new world aside, and the caller
+ * installs it (khsm_world_install) only once its reply, the files the
+ * administrator must keep, is built: a failure up to then, an allocation
+ * for the reply included, leaves the module as it was.
+ */
+struct khsm_world *khsm_world_create(const struct khsm_opts *opts,
+				     const struct khsm_card_spec *specs,
+				     unsigned int n,
+				     const struct khsm_bind_req *bind,
+				     struct khsm_made *made,
+				     struct netlink_ext_ack *extack)
 {
 	struct khsm_world *w;
 	int err;
@@ -201,11 +209,11 @@ int khsm_world_create(const struct khsm_opts *opts,
 	lockdep_assert_held(&khsm_ctl_lock);
 	if (khsm_world) {
 		NL_SET_ERR_MSG_MOD(extack, "a world is already loaded");
-		return -EEXIST;
+		return ERR_PTR(-EEXIST);
 	}
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	err = world_init_hdr(w, opts) ?: world_init_secrets(w);
 	if (!err && bind)
 		err = world_bind(w, bind, extack);
@@ -216,12 +224,36 @@ int khsm_world_create(const struct khsm_opts *opts,
 	if (err) {
 		khsm_made_free(made);
 		world_free(w);
-		return err;
+		return ERR_PTR(err);
 	}
 	w->state = KHSM_WORLD_OPERATIONAL;
-	khsm_world = w;
+	return w;
+}
+
+/*
+ * Installs a world from khsm_world_create or khsm_world_replace_acs. A
+ * replacement takes the loaded world's place in the same memory (what
+ * holds the pointer keeps it); the cards in the slots belonged to the
+ * old ACS, and its authorisation goes with it.
+ */
+void khsm_world_install(struct khsm_world *w)
+{
+	lockdep_assert_held(&khsm_ctl_lock);
+	if (khsm_world) {
+		khsm_slots_clear_all();
+		memcpy(khsm_world, w, sizeof(*w));
+		khsm_world->auth_mask = 0;
+		world_free(w);
+	} else {
+		khsm_world = w;
+	}
 	world_publish();
-	return 0;
+}
+
+/* A world made aside and not installed: nothing of it stays. */
+void khsm_world_discard(struct khsm_world *w)
+{
+	world_free(w);
 }
 
 /* Shape checks of an untrusted world file, before any key is tried. */
@@ -387,15 +419,24 @@ static void bump_generation(struct khsm_world *w)
 	le32_add_cpu(&w->hdr.generation, 1);
 }
 
-int khsm_world_replace_acs(const struct khsm_opts *opts,
-			   const struct khsm_card_spec *specs, unsigned int n,
-			   struct khsm_made *made,
-			   struct netlink_ext_ack *extack)
+/*
+ * The loaded world with a new ACS, made aside (see khsm_world_create):
+ * a copy with a new wfk, the binding key's slot rewrapped under it, new
+ * ACS shares and the next generation.
+ */
+struct khsm_world *khsm_world_replace_acs(const struct khsm_opts *opts,
+					  const struct khsm_card_spec *specs,
+					  unsigned int n,
+					  struct khsm_made *made,
+					  struct netlink_ext_ack *extack)
 {
-	struct khsm_world *w = khsm_world;
+	struct khsm_world *w;
 	int err;
 
 	lockdep_assert_held(&khsm_ctl_lock);
+	w = kmemdup(khsm_world, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return ERR_PTR(-ENOMEM);
 	w->opts = *opts;
 	/* A new wfk: copies of the old world file stay with the old cards. */
 	err = khsm_rng_bytes(w->wfk, sizeof(w->wfk));
@@ -410,16 +451,11 @@ int khsm_world_replace_acs(const struct khsm_opts *opts,
 		err = khsm_world_serialise(w, &made->world_file);
 	}
 	if (err) {
-		/* Half-replaced state must not outlive the error. */
 		khsm_made_free(made);
-		khsm_world_unload();
-		NL_SET_ERR_MSG_MOD(extack, "ACS replacement failed; the world was unloaded");
-		return err;
+		world_free(w);
+		return ERR_PTR(err);
 	}
-	khsm_slots_clear_all();
-	w->auth_mask = 0;
-	world_publish();
-	return 0;
+	return w;
 }
 
 int khsm_world_bind(const struct khsm_bind_req *bind, struct khsm_blob *out,

@@ -32,6 +32,11 @@ struct khsm_world_secrets {
 
 #define KHSM_WORLD_BODY_LEN (sizeof(struct khsm_world_secrets) + KHSM_GCM_OVERHEAD)
 #define KHSM_WORLD_MAX_KEYSLOTS 2
+/* The longest world file: every key slot used. */
+#define KHSM_WORLD_FILE_MAX (sizeof(struct khsm_world_hdr) + \
+			     KHSM_WORLD_MAX_KEYSLOTS * \
+			     sizeof(struct khsm_world_keyslot) + \
+			     KHSM_WORLD_BODY_LEN)
 
 struct khsm_world {
 	enum khsm_world_state state;
@@ -78,10 +83,14 @@ struct khsm_world *khsm_world_get_locked(void);
 enum khsm_world_state khsm_world_state_locked(void);
 void khsm_made_free(struct khsm_made *made);
 
-int khsm_world_create(const struct khsm_opts *opts,
-		      const struct khsm_card_spec *specs, unsigned int n,
-		      const struct khsm_bind_req *bind, struct khsm_made *made,
-		      struct netlink_ext_ack *extack);
+struct khsm_world *khsm_world_create(const struct khsm_opts *opts,
+				     const struct khsm_card_spec *specs,
+				     unsigned int n,
+				     const struct khsm_bind_req *bind,
+				     struct khsm_made *made,
+				     struct netlink_ext_ack *extack);
+void khsm_world_install(struct khsm_world *w);
+void khsm_world_discard(struct khsm_world *w);
 int khsm_world_load(const u8 *file, size_t len,
 		    const struct khsm_bind_req *bind, u32 portid,
 		    struct netlink_ext_ack *extack);
@@ -93,10 +102,11 @@ int khsm_world_serialise(struct khsm_world *w, struct khsm_blob *out);
 int khsm_world_wrap_slot(struct khsm_world *w, u8 type,
 			 const u8 key[KHSM_KEY_LEN],
 			 struct khsm_world_keyslot *slot);
-int khsm_world_replace_acs(const struct khsm_opts *opts,
-			   const struct khsm_card_spec *specs, unsigned int n,
-			   struct khsm_made *made,
-			   struct netlink_ext_ack *extack);
+struct khsm_world *khsm_world_replace_acs(const struct khsm_opts *opts,
+					  const struct khsm_card_spec *specs,
+					  unsigned int n,
+					  struct khsm_made *made,
+					  struct netlink_ext_ack *extack);
 int khsm_world_bind(const struct khsm_bind_req *bind, struct khsm_blob *out,
 		    struct netlink_ext_ack *extack);
 int khsm_world_set_policy(const struct khsm_opts *opts, struct khsm_blob *out);

@@ -375,6 +375,17 @@ TEST_F(world, load_with_load_world_quorum)
 	EXPECT_LT(590000, remaining);
 	EXPECT_EQ(0, request(&self->nl, KHSM_CMD_ACS_LOGOUT, NULL));
 	EXPECT_EQ(EACCES, policy_set_nso(&self->nl, 200));
+	/*
+	 * Logging out forgets the shares this connection collected: the
+	 * same cards authorise again, none of them counted twice.
+	 */
+	EXPECT_EQ(0, slot_remove(&self->nl, 1));
+	EXPECT_EQ(0, slot_remove(&self->nl, 2));
+	EXPECT_EQ(0, insert(&self->nl, 0, &m->cards[3], -1));
+	EXPECT_EQ(0, insert(&self->nl, 1, &m->cards[0], -1));
+	EXPECT_EQ(EACCES, policy_set_nso(&self->nl, 200));
+	EXPECT_EQ(0, insert(&self->nl, 2, &m->cards[4], -1));
+	EXPECT_EQ(0, policy_set_nso(&self->nl, 200));
 }
 
 TEST_F(world, closing_the_connection_abandons_a_load)
