@@ -110,8 +110,10 @@ int nlraw_request(struct nlraw *nl, uint8_t cmd, uint8_t version,
 	g->reserved = reserved;
 	if (len)
 		memcpy(buf + NLMSG_HDRLEN + GENL_HDRLEN, payload, len);
+	nl->sent = 0;
 	if (send(nl->fd, buf, total, 0) < 0)
 		return -errno;
+	nl->sent = 1;
 	return recv_answer(nl);
 }
 

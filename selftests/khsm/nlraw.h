@@ -16,6 +16,11 @@ struct nlraw {
 	char extack[256];	/* NLMSGERR_ATTR_MSG of the last reply */
 	unsigned char reply[16384];
 	size_t reply_len;	/* bytes of the last non-error reply */
+	/*
+	 * The last request reached the kernel: a -errno after that is the
+	 * answer lost on the way back (ENOBUFS: the request was carried out).
+	 */
+	int sent;
 };
 
 /* Opens a socket with extended acks and resolves @family_name. 0 or -errno. */
