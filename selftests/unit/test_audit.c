@@ -201,6 +201,24 @@ static void setup_key(void)
 	}
 }
 
+/* The next module life after @b's: module-load, world-load, checkpoint. */
+static void lb_next_life(struct logb *b)
+{
+	struct logb c;
+
+	lb_init(&c, 3, world_key);
+	memset(c.world, 1 ^ 0x5a, sizeof(c.world));
+	lb_record(&c, KHSM_AUDIT_MODULE_LOAD, NULL);
+	lb_record(&c, KHSM_AUDIT_WORLD_LOAD, NULL);
+	lb_checkpoint(&c);
+	b->buf = realloc(b->buf, b->len + c.len);
+	CHECK(b->buf != NULL);
+	memcpy(b->buf + b->len, c.buf, c.len);
+	b->len += c.len;
+	b->cap = b->len;
+	free(c.buf);
+}
+
 static enum khsm_audit_verdict verify(const uint8_t *log, size_t len,
 				      struct found *fd,
 				      struct khsm_audit_verify *res)
@@ -449,7 +467,7 @@ static void keys_and_head(void)
 	struct khsm_audit_verify res;
 	struct khsm_audit_key k;
 	struct found fd;
-	struct logb b, c;
+	struct logb b;
 	EVP_PKEY *k2;
 
 	setup_key();
@@ -482,17 +500,10 @@ static void keys_and_head(void)
 	CHECK(f && f->seq == 3 && f->count == 2);
 	CHECK_INT(res.checkpoints_ok, 2);
 	/* Two module lives one after the other: two chains, both verified. */
-	lb_init(&c, 3, world_key);
-	memset(c.world, 1 ^ 0x5a, sizeof(c.world));
-	lb_record(&c, KHSM_AUDIT_MODULE_LOAD, NULL);
-	lb_record(&c, KHSM_AUDIT_WORLD_LOAD, NULL);
-	lb_checkpoint(&c);
-	b.buf = realloc(b.buf, b.len + c.len);
-	memcpy(b.buf + b.len, c.buf, c.len);
-	CHECK_INT(verify(b.buf, b.len + c.len, &fd, &res), KHSM_AUDIT_VERIFIED);
+	lb_next_life(&b);
+	CHECK_INT(verify(b.buf, b.len, &fd, &res), KHSM_AUDIT_VERIFIED);
 	CHECK_INT(res.segments, 2);
 	CHECK_INT(res.sealed, 13);
-	free(c.buf);
 	free(b.buf);
 	EVP_PKEY_free(k2);
 }
@@ -507,25 +518,18 @@ static void unsealed_life_then_next(void)
 	const struct khsm_audit_finding *f;
 	struct khsm_audit_verify res;
 	struct found fd;
-	struct logb b, c;
+	struct logb b;
 
 	setup_key();
 	lb_standard(&b, 1, world_key);
 	lb_record(&b, KHSM_AUDIT_KEY_DESTROY, NULL);
-	lb_init(&c, 3, world_key);
-	memset(c.world, 1 ^ 0x5a, sizeof(c.world));
-	lb_record(&c, KHSM_AUDIT_MODULE_LOAD, NULL);
-	lb_record(&c, KHSM_AUDIT_WORLD_LOAD, NULL);
-	lb_checkpoint(&c);
-	b.buf = realloc(b.buf, b.len + c.len);
-	memcpy(b.buf + b.len, c.buf, c.len);
-	CHECK_INT(verify(b.buf, b.len + c.len, &fd, &res), KHSM_AUDIT_UNSEALED);
+	lb_next_life(&b);
+	CHECK_INT(verify(b.buf, b.len, &fd, &res), KHSM_AUDIT_UNSEALED);
 	CHECK_INT(fd.n, 1);
 	f = first_of(&fd, KHSM_AUDIT_FIND_UNSEALED);
 	CHECK(f && f->seq == 11 && f->count == 1 && f->index == 10);
 	CHECK_INT(res.segments, 2);
 	CHECK_INT(res.sealed, 13);
-	free(c.buf);
 	free(b.buf);
 }
 
