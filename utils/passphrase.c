@@ -358,6 +358,22 @@ size_t utf8_chars(const char *s, size_t len)
 	return n;
 }
 
+/* SP 800-131A: FIPS mode's HMAC (the kernel's, so PBKDF2's) keys. */
+#define FIPS_HMAC_KEY_MIN	14u
+
+static bool fips_mode(void)
+{
+	char c = '0';
+	int fd = open("/proc/sys/crypto/fips_enabled", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
 /*
  * PBKDF2 takes a visible while at the default 200000 iterations; say what
  * is happening, one line per card, so a ceremony never looks hung.
@@ -374,6 +390,9 @@ int pp_stretch(const char *cmd, unsigned int index, const char *pp, size_t len,
 	if (ret == -EAFNOSUPPORT)
 		fail(cmd, "PBKDF2 needs the kernel's AF_ALG sockets (CONFIG_CRYPTO_USER_API_HASH): %s",
 		     strerror(-ret));
+	else if (ret == -EINVAL && len < FIPS_HMAC_KEY_MIN && fips_mode())
+		fail(cmd, "card %u: the kernel is in FIPS mode, whose HMAC refuses keys under 112 bits: a passphrase needs at least %u bytes here (this one has %zu)",
+		     index, FIPS_HMAC_KEY_MIN, len);
 	else if (ret)
 		fail(cmd, "PBKDF2: %s", strerror(-ret));
 	return ret ? KHSMCTL_EXIT_FAILED : 0;

@@ -58,7 +58,7 @@ check "the load showed its progress" grep -q 'load-world: 1 of 2' "$work/out"
 
 # --- passphrases ------------------------------------------------------------
 ctl world unload
-printf 'wrong\n' >"$work/ppw"; chmod 600 "$work/ppw"
+printf 'a wrong passphrase\n' >"$work/ppw"; chmod 600 "$work/ppw"
 err=$(ctl world load --card "$cards/acs-3.card" --passphrase-file "$work/ppw" 2>&1)
 check "a wrong passphrase is refused: $err" grep -q 'wrong passphrase' <<<"$err"
 printf 'charlie pass three\n' >"$work/pp3only"; chmod 600 "$work/pp3only"
@@ -154,14 +154,14 @@ keyctl unlink "$enc" @u >/dev/null
 
 # --- replacing the ACS ---------------------------------------------------------
 mkdir -p "$work/new"
-printf 'delta one\ndelta two\nalpha pass one\nbravo pass two\n' >"$work/ppr"; chmod 600 "$work/ppr"
+printf 'delta pass one\ndelta pass two\nalpha pass one\nbravo pass two\n' >"$work/ppr"; chmod 600 "$work/ppr"
 check "acs replace 2/3 -> 2/2, authorised by the old cards" \
 	ctl acs replace -K 2 -N 2 --load-quorum 1 --key-recovery 1 --card-dir "$work/new" \
 	--passphrase-file "$work/ppr" --card "$cards/acs-1.card" --card "$cards/acs-2.card" --yes
 ctl world unload
 err=$(ctl world load --card "$cards/acs-1.card" --passphrase-file "$work/pp12" 2>&1)
 check "an old card no longer loads the world: $err" grep -qi 'replaced' <<<"$err"
-printf 'delta two\n' >"$work/ppd"; chmod 600 "$work/ppd"
+printf 'delta pass two\n' >"$work/ppd"; chmod 600 "$work/ppd"
 check "a new card loads it (load quorum 1)" ctl world load --card "$work/new/acs-2.card" --passphrase-file "$work/ppd"
 check "same world after replacement" [ "$(info .world_id)" = "$world_id" ]
 

@@ -15,7 +15,7 @@ ec=(--type ec-p256 --ops sign,verify,export-public)
 
 printf 'pbkdf2.iterations = 1000\n' >"$work/policy"
 printf 'import = no\n' >"$work/no-import"
-printf 'softcard pass\n' >"$work/ppsc"
+printf 'softcard passphrase\n' >"$work/ppsc"
 chmod 600 "$work"/ppsc
 mkdir -p "$work/acs"
 head -c 200000 /dev/urandom >"$work/msg"

@@ -33,23 +33,23 @@ passphrase.min-length = 8
 passphrase.short = refuse
 P
 pp() { local f=$work/pp-$1; shift; printf '%s\n' "$@" >"$f"; chmod 600 "$f"; }
-pp acs 'acs pass one' 'acs pass two' 'acs pass three'
-pp acs12 'acs pass one' 'acs pass two'
-pp acs23 'acs pass two' 'acs pass three'
-pp ops 'ops card one' 'ops card two'
-pp ops1 'ops card one'
+pp acs 'acs passphrase one' 'acs passphrase two' 'acs passphrase three'
+pp acs12 'acs passphrase one' 'acs passphrase two'
+pp acs23 'acs passphrase two' 'acs passphrase three'
+pp ops 'ops card one, old' 'ops card two, old'
+pp ops1 'ops card one, old'
 pp ops1new 'ops card one, new'
-pp ops-chg 'ops card one' 'ops card one, new'
+pp ops-chg 'ops card one, old' 'ops card one, new'
 pp ops2-wrong 'not the passphrase' 'ops card two, new'
-pp ops2-chg 'ops card two' 'ops card two, new'
+pp ops2-chg 'ops card two, old' 'ops card two, new'
 pp short 'ops card one, new' 'short'
 pp sc 'signer pass one'
 pp sc-new 'signer pass two'
 pp sc-chg 'signer pass one' 'signer pass two'
-pp lost 'lost card one'
+pp lost 'lost card one, old'
 pp lost-new 'lost card one, new'
-pp old 'old card one'
-pp new 'new card one'
+pp old 'old set card one'
+pp new 'new set card one'
 for d in acs ops lost nolost old new; do mkdir -p "$work/$d"; done
 head -c 100000 /dev/urandom >"$work/msg"
 

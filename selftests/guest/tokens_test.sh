@@ -16,11 +16,11 @@ tokens() { ctl token list --json | jq length; }
 exits_with() { [ "$1" -eq "$2" ] && grep -q -- "$3" <<<"$4"; }
 
 printf 'pbkdf2.iterations = 1000\nretry.delay = 2500..10000\n' >"$work/policy"
-printf 'one pass 1\ntwo pass 2\nthree pass 3\n' >"$work/pp3"
-printf 'one pass 1\ntwo pass 2\n' >"$work/pp12"
-printf 'two pass 2\nthree pass 3\n' >"$work/pp23"
-printf 'one pass 1\n' >"$work/pp1"
-printf 'softcard pass\n' >"$work/ppsc"
+printf 'one passphrase 1\ntwo passphrase 2\nthree passphrase 3\n' >"$work/pp3"
+printf 'one passphrase 1\ntwo passphrase 2\n' >"$work/pp12"
+printf 'two passphrase 2\nthree passphrase 3\n' >"$work/pp23"
+printf 'one passphrase 1\n' >"$work/pp1"
+printf 'softcard passphrase\n' >"$work/ppsc"
 chmod 600 "$work"/pp*
 mkdir -p "$work/acs" "$work/ops" "$work/opcards"
 
@@ -77,7 +77,7 @@ check "a softcard's token preloads" ctl token preload signer --passphrase-file "
 printf 'erase card one\nerase card two\n' >"$work/pp-er"
 printf 'erase card one\n' >"$work/pp-er1"
 printf 'erase card two\n' >"$work/pp-er2"
-printf 'not this one\n' >"$work/pp-er-wrong"
+printf 'not this one either\n' >"$work/pp-er-wrong"
 chmod 600 "$work"/pp-er*
 mkdir -p "$work/er"
 ctl cardset create er -N 2 --card-dir "$work/er" --passphrase-file "$work/pp-er" --yes >/dev/null 2>&1
