@@ -38,6 +38,8 @@
 
 /* Bound on n per call, so a runaway loop ends as a failure, not a hang. */
 #define MAX_NTH 4000
+/* How far from its end a full load's count of fault points may vary. */
+#define KAT_TAIL(points) ((points) / 50 + 8)
 
 static int nth_fd = -1;
 
@@ -309,6 +311,7 @@ TEST_F_TIMEOUT(fail, module_init_known_answer_tests, 3000)
 	const char *env = getenv("KHSM_KAT_FAULT_S");
 	double budget = env ? atof(env) : 300, t0 = now_s(), per;
 	int ko, n, points, step, rest, loads = 0, degraded = 0, failed = 0;
+	int beyond = 0;
 	char params[32];
 	uint32_t state;
 
@@ -326,10 +329,20 @@ TEST_F_TIMEOUT(fail, module_init_known_answer_tests, 3000)
 		else if (state != KHSM_SELFTEST_PASSED)
 			degraded++;
 		loads++;
-		EXPECT_EQ(0, rest) TH_LOG("n=%d of %d: no fault met", n, points);
+		if (!rest)
+			continue;
+		/*
+		 * A load does not always meet the same number of points (CI
+		 * saw 807 in one load and under 805 in a later one), so a
+		 * point in the last stretch may lie past this load's end.
+		 * Anywhere earlier the load took a shorter path than counted.
+		 */
+		EXPECT_LT(points - KAT_TAIL(points), n)
+			TH_LOG("n=%d of %d: no fault met", n, points);
+		beyond++;
 	}
-	TH_LOG("%d fault points in a full load, one in %d tried, in %.0f s (%d loads): %d failed the load, %d in the error state",
-	       points, step, now_s() - t0, loads, failed, degraded);
+	TH_LOG("%d fault points in a full load, one in %d tried, in %.0f s (%d loads): %d failed the load, %d in the error state, %d past the load's end",
+	       points, step, now_s() - t0, loads, failed, degraded, beyond);
 	close(ko);
 }
 
