@@ -1017,21 +1017,14 @@ static int c_wrap(FIXTURE_DATA(cmd) *self)
 
 static int c_unwrap(FIXTURE_DATA(cmd) *self)
 {
-	struct khsm_acl acl;
-	struct khsm_ioc_op op;
-	int err;
+	struct khsm_acl acl = {
+		.ops = BIT(KHSM_OP_ENCRYPT) | BIT(KHSM_OP_DECRYPT),
+		.mechs = BIT(KHSM_MECH_AES_GCM),
+	};
 
-	memset(&acl, 0, sizeof(acl));
-	acl.ops = BIT(KHSM_OP_ENCRYPT) | BIT(KHSM_OP_DECRYPT);
-	acl.mechs = BIT(KHSM_MECH_AES_GCM);
-	ku_op_init(&op, self->h_kek, KHSM_OP_UNWRAP, KHSM_MECH_AES_KW);
-	ku_op_io(&op, self->wrapped, self->wrapped_len, NULL, 0);
-	op.new_type = KHSM_KEY_AES;
-	op.acl_uptr = (uintptr_t)&acl;
-	err = ku_op(self->fd, &op);
-	if (!err)
-		self->h_new = op.out_handle;
-	return err;
+	return ku_unwrap(self->fd, self->h_kek, KHSM_MECH_AES_KW,
+			 self->wrapped, self->wrapped_len, KHSM_KEY_AES, &acl,
+			 &self->h_new);
 }
 
 static const struct step ioc_steps[] = {

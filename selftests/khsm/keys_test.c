@@ -520,12 +520,10 @@ TEST_F(keys, ops_outside_the_acl_refused)
 	{
 		struct khsm_acl acl = { .ops = BIT(KHSM_OP_ENCRYPT),
 					.mechs = BIT(KHSM_MECH_AES_GCM) };
+		uint64_t h;
 
-		ku_op_init(&op, kek, KHSM_OP_UNWRAP, KHSM_MECH_AES_KW);
-		ku_op_io(&op, out, len, NULL, 0);
-		op.new_type = KHSM_KEY_AES;
-		op.acl_uptr = (uintptr_t)&acl;
-		EXPECT_EQ(E_ACL, ku_op(self->fd, &op));
+		EXPECT_EQ(E_ACL, ku_unwrap(self->fd, kek, KHSM_MECH_AES_KW, out,
+					   len, KHSM_KEY_AES, &acl, &h));
 	}
 	/* The key to wrap may not wrap itself into anything: not a wrap key. */
 	ku_op_init(&op, target, KHSM_OP_WRAP, KHSM_MECH_AES_KW);

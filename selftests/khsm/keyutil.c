@@ -437,6 +437,23 @@ int ku_op(int fd, struct khsm_ioc_op *op)
 	return ku_ioc(fd, KHSM_IOC_OP, op);
 }
 
+int ku_unwrap(int fd, uint64_t kek, uint32_t mech, const void *in,
+	      size_t in_len, uint32_t type, const struct khsm_acl *acl,
+	      uint64_t *handle)
+{
+	struct khsm_ioc_op op;
+	int err;
+
+	ku_op_init(&op, kek, KHSM_OP_UNWRAP, mech);
+	ku_op_io(&op, in, in_len, NULL, 0);
+	op.new_type = type;
+	op.acl_uptr = (uintptr_t)acl;
+	err = ku_op(fd, &op);
+	if (!err)
+		*handle = op.out_handle;
+	return err;
+}
+
 static int nibble(char c)
 {
 	if (c >= '0' && c <= '9')

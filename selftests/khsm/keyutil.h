@@ -142,6 +142,10 @@ int ku_op(int fd, struct khsm_ioc_op *op);
 /* Convenience: in/out pointers and lengths. */
 void ku_op_io(struct khsm_ioc_op *op, const void *in, size_t in_len,
 	      void *out, size_t out_len);
+/* UNWRAP @in under @kek into a new @type key with @acl; *handle on success. */
+int ku_unwrap(int fd, uint64_t kek, uint32_t mech, const void *in,
+	      size_t in_len, uint32_t type, const struct khsm_acl *acl,
+	      uint64_t *handle);
 
 /* Hex decoding: a malloc'd buffer (at least 1 byte) or NULL on bad hex. */
 unsigned char *ku_unhex(const char *hex, size_t *len);

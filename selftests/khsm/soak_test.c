@@ -191,21 +191,13 @@ static int op_encrypt(int fd, uint64_t h, unsigned char iv[12],
 static int op_unwrap_keep(int fd, uint64_t h, const FIXTURE_DATA(soak) *m,
 			  uint64_t *out)
 {
-	struct khsm_acl acl;
-	struct khsm_ioc_op op;
-	int err;
+	struct khsm_acl acl = {
+		.ops = BIT(KHSM_OP_ENCRYPT) | BIT(KHSM_OP_DECRYPT),
+		.mechs = BIT(KHSM_MECH_AES_GCM),
+	};
 
-	memset(&acl, 0, sizeof(acl));
-	acl.ops = BIT(KHSM_OP_ENCRYPT) | BIT(KHSM_OP_DECRYPT);
-	acl.mechs = BIT(KHSM_MECH_AES_GCM);
-	ku_op_init(&op, h, KHSM_OP_UNWRAP, KHSM_MECH_AES_KW);
-	ku_op_io(&op, m->wrapped, m->wrapped_len, NULL, 0);
-	op.new_type = KHSM_KEY_AES;
-	op.acl_uptr = (uintptr_t)&acl;
-	err = ku_op(fd, &op);
-	if (!err)
-		*out = op.out_handle;
-	return err;
+	return ku_unwrap(fd, h, KHSM_MECH_AES_KW, m->wrapped, m->wrapped_len,
+			 KHSM_KEY_AES, &acl, out);
 }
 
 /* UNWRAP; the new handle is destroyed at once (handles are capped). */

@@ -707,16 +707,10 @@ static int unwrap(int fd, uint64_t kek, const unsigned char *ct,
 		  size_t ct_len, uint32_t type, uint64_t *handle)
 {
 	struct khsm_acl acl = target_acl(type);
-	struct khsm_ioc_op op;
-	int err;
 
-	ku_op_init(&op, kek, KHSM_OP_UNWRAP, KHSM_MECH_AES_KW);
-	ku_op_io(&op, ct_len ? ct : empty, ct_len, NULL, 0);
-	op.new_type = type;
-	op.acl_uptr = (uintptr_t)&acl;
-	err = ku_op(fd, &op);
-	*handle = err ? 0 : op.out_handle;
-	return err;
+	*handle = 0;
+	return ku_unwrap(fd, kek, KHSM_MECH_AES_KW, ct_len ? ct : empty,
+			 ct_len, type, &acl, handle);
 }
 
 TEST_F_TIMEOUT(wy, aes_wrap, 120)
