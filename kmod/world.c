@@ -462,14 +462,28 @@ int khsm_world_bind(const struct khsm_bind_req *bind, struct khsm_blob *out,
 		    struct netlink_ext_ack *extack)
 {
 	struct khsm_world *w = khsm_world;
+	struct khsm_world_keyslot old_slot;
+	__le32 old_generation = w->hdr.generation;
+	u8 old_kek[KHSM_KEY_LEN];
 	int err;
 
 	lockdep_assert_held(&khsm_ctl_lock);
+	old_slot = w->keyslots[KHSM_KEYSLOT_BIND - 1];
+	memcpy(old_kek, w->secrets.bind_kek, sizeof(old_kek));
 	err = world_bind(w, bind, extack);
 	if (err)
-		return err;
+		goto out;
 	bump_generation(w);
-	return khsm_world_serialise(w, out);
+	err = khsm_world_serialise(w, out);
+	if (err) {
+		/* No file for the new binding, so the old one stands. */
+		w->keyslots[KHSM_KEYSLOT_BIND - 1] = old_slot;
+		memcpy(w->secrets.bind_kek, old_kek, sizeof(old_kek));
+		w->hdr.generation = old_generation;
+	}
+out:
+	memzero_explicit(old_kek, sizeof(old_kek));
+	return err;
 }
 
 int khsm_world_set_policy(const struct khsm_opts *opts, struct khsm_blob *out)

@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/keyctl.h>
 #include <linux/khsm.h>
 
 #include "kselftest_harness.h"
@@ -768,6 +769,28 @@ static int c_key_recover(FIXTURE_DATA(cmd) *self)
 	return err;
 }
 
+#define BIND_DESC "khsm:failnth-bind"
+
+/* The ACS authorisation, and a logon key for WORLD_BIND to bind to. */
+static int p_bind(FIXTURE_DATA(cmd) *self)
+{
+	static const char payload[32] = "failnth binding key, 32 bytes..";
+
+	if (syscall(SYS_add_key, "logon", BIND_DESC, payload, sizeof(payload),
+		    KEY_SPEC_USER_KEYRING) < 0)
+		return errno;
+	return acs_in(self);
+}
+
+static int c_world_bind(FIXTURE_DATA(cmd) *self)
+{
+	struct ku_buf b = { .off = 0 };
+
+	ku_put(&b, KHSM_A_BIND_KEY_TYPE, "logon", sizeof("logon"));
+	ku_put(&b, KHSM_A_BIND_KEY_DESC, BIND_DESC, sizeof(BIND_DESC));
+	return ku_request(&self->nl, KHSM_CMD_WORLD_BIND, &b);
+}
+
 /* AUDIT_ACK of the last record: ACKED moves at most once. */
 static int c_audit_ack(FIXTURE_DATA(cmd) *self)
 {
@@ -819,6 +842,7 @@ static const struct step nl_steps[] = {
 	{ "POLICY_SET", p_acs, c_policy_set, NULL },
 	{ "KEY_RECOVER", p_acs, c_key_recover, NULL },
 	{ "ACS_LOGOUT", p_acs, c_acs_logout, NULL },
+	{ "WORLD_BIND", p_bind, c_world_bind, NULL },
 };
 
 TEST_F_TIMEOUT(cmd, netlink_commands, 2400)
