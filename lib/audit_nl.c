@@ -67,13 +67,13 @@ static uint64_t get_u64(struct nlattr **tb, int attr)
 	return tb[attr] ? nla_get_u64(tb[attr]) : 0;
 }
 
-static int status_reply(struct nl_msg *msg, void *arg)
+int khsm_audit_status_parse(struct nl_msg *msg, struct khsm_audit_status *st)
 {
-	struct khsm_audit_status *st = arg;
 	struct nlattr *tb[KHSM_A_AUDIT_MAX + 1];
 
+	/* NEXT is at least 1: sequence numbers start there. */
 	if (audit_nest(nlmsg_hdr(msg), tb) || !tb[KHSM_A_AUDIT_INSTANCE] ||
-	    !tb[KHSM_A_AUDIT_NEXT])
+	    !tb[KHSM_A_AUDIT_NEXT] || !nla_get_u64(tb[KHSM_A_AUDIT_NEXT]))
 		return -EPROTO;
 	nla_memcpy(st->instance, tb[KHSM_A_AUDIT_INSTANCE],
 		   KHSM_AUDIT_INSTANCE_LEN);
@@ -86,6 +86,11 @@ static int status_reply(struct nl_msg *msg, void *arg)
 	st->forced = !!tb[KHSM_A_AUDIT_FORCED];
 	st->blocked = !!tb[KHSM_A_AUDIT_BLOCKED];
 	return 0;
+}
+
+static int status_reply(struct nl_msg *msg, void *arg)
+{
+	return khsm_audit_status_parse(msg, arg);
 }
 
 KHSM_API int khsm_audit_status(struct khsm *h, struct khsm_audit_status *st)
@@ -105,7 +110,7 @@ KHSM_API int khsm_audit_status(struct khsm *h, struct khsm_audit_status *st)
 		return -ENOMEM;
 	ret = khsm_nl_transact(h, msg, status_reply, st);
 	nlmsg_free(msg);
-	if (!ret && !st->next)
+	if (!ret && !st->next)	/* an ack without the reply */
 		ret = -EPROTO;
 	return ret;
 }
@@ -115,21 +120,24 @@ struct record_cb {
 	void *arg;
 };
 
-static int record_msg(struct nlmsghdr *nlh, const struct record_cb *cb)
+int khsm_audit_record_msg(struct nlmsghdr *nlh, khsm_audit_record_fn fn,
+			  void *arg)
 {
 	struct nlattr *tb[KHSM_A_AUDIT_MAX + 1];
 
 	if (audit_nest(nlh, tb) || !tb[KHSM_A_AUDIT_RECORD] ||
 	    !tb[KHSM_A_AUDIT_DIGEST])
 		return -EPROTO;
-	return cb->fn(nla_data(tb[KHSM_A_AUDIT_RECORD]),
-		      (size_t)nla_len(tb[KHSM_A_AUDIT_RECORD]),
-		      nla_data(tb[KHSM_A_AUDIT_DIGEST]), cb->arg);
+	return fn(nla_data(tb[KHSM_A_AUDIT_RECORD]),
+		  (size_t)nla_len(tb[KHSM_A_AUDIT_RECORD]),
+		  nla_data(tb[KHSM_A_AUDIT_DIGEST]), arg);
 }
 
 static int dump_reply(struct nl_msg *msg, void *arg)
 {
-	return record_msg(nlmsg_hdr(msg), arg);
+	const struct record_cb *cb = arg;
+
+	return khsm_audit_record_msg(nlmsg_hdr(msg), cb->fn, cb->arg);
 }
 
 KHSM_API int khsm_audit_dump(struct khsm *h, uint64_t from,
@@ -192,14 +200,21 @@ KHSM_API int khsm_audit_ack(struct khsm *h, const uint8_t *instance,
 	return ret;
 }
 
-static int seq_reply(struct nl_msg *msg, void *arg)
+int khsm_audit_seq_parse(struct nl_msg *msg, uint64_t *seq)
 {
 	struct nlattr *tb[KHSM_A_AUDIT_MAX + 1];
 
-	if (audit_nest(nlmsg_hdr(msg), tb) || !tb[KHSM_A_AUDIT_SEQ])
+	/* A checkpoint is a record: its sequence number is at least 1. */
+	if (audit_nest(nlmsg_hdr(msg), tb) || !tb[KHSM_A_AUDIT_SEQ] ||
+	    !nla_get_u64(tb[KHSM_A_AUDIT_SEQ]))
 		return -EPROTO;
-	*(uint64_t *)arg = nla_get_u64(tb[KHSM_A_AUDIT_SEQ]);
+	*seq = nla_get_u64(tb[KHSM_A_AUDIT_SEQ]);
 	return 0;
+}
+
+static int seq_reply(struct nl_msg *msg, void *arg)
+{
+	return khsm_audit_seq_parse(msg, arg);
 }
 
 KHSM_API int khsm_audit_checkpoint(struct khsm *h, uint64_t *seq)
@@ -226,10 +241,19 @@ KHSM_API int khsm_audit_checkpoint(struct khsm *h, uint64_t *seq)
 
 /* --- the multicast group --- */
 
-static int group_reply(struct nl_msg *msg, void *arg)
+/*
+ * The group's entry in the family's CTRL_CMD_GETFAMILY reply. The policy
+ * makes libnl check that the name is terminated and the id is 4 bytes
+ * before strcmp() and nla_get_u32() read them.
+ */
+int khsm_audit_group_parse(struct nl_msg *msg, uint32_t *group)
 {
 	static const struct nla_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
 		[CTRL_ATTR_MCAST_GROUPS] = { .type = NLA_NESTED },
+	};
+	static const struct nla_policy grp_policy[CTRL_ATTR_MCAST_GRP_MAX + 1] = {
+		[CTRL_ATTR_MCAST_GRP_NAME] = { .type = NLA_STRING },
+		[CTRL_ATTR_MCAST_GRP_ID] = { .type = NLA_U32 },
 	};
 	struct nlattr *tb[CTRL_ATTR_MAX + 1], *grp[CTRL_ATTR_MCAST_GRP_MAX + 1];
 	struct nlattr *g;
@@ -239,14 +263,20 @@ static int group_reply(struct nl_msg *msg, void *arg)
 	    !tb[CTRL_ATTR_MCAST_GROUPS])
 		return -EPROTO;
 	nla_for_each_nested(g, tb[CTRL_ATTR_MCAST_GROUPS], rem) {
-		if (nla_parse_nested(grp, CTRL_ATTR_MCAST_GRP_MAX, g, NULL) ||
+		if (nla_parse_nested(grp, CTRL_ATTR_MCAST_GRP_MAX, g,
+				     grp_policy) ||
 		    !grp[CTRL_ATTR_MCAST_GRP_NAME] || !grp[CTRL_ATTR_MCAST_GRP_ID])
 			continue;
 		if (!strcmp(nla_get_string(grp[CTRL_ATTR_MCAST_GRP_NAME]),
 			    KHSM_MCGRP_AUDIT))
-			*(uint32_t *)arg = nla_get_u32(grp[CTRL_ATTR_MCAST_GRP_ID]);
+			*group = nla_get_u32(grp[CTRL_ATTR_MCAST_GRP_ID]);
 	}
 	return 0;
+}
+
+static int group_reply(struct nl_msg *msg, void *arg)
+{
+	return khsm_audit_group_parse(msg, arg);
 }
 
 static int audit_group(struct khsm *h, uint32_t *group)
@@ -300,7 +330,6 @@ KHSM_API int khsm_audit_subscribe(struct khsm *h, int *fd)
 
 KHSM_API int khsm_audit_sub_read(int fd, khsm_audit_record_fn fn, void *arg)
 {
-	struct record_cb cb = { fn, arg };
 	const size_t size = 65536;
 	struct nlmsghdr *nlh;
 	int len, ret = 0;
@@ -325,7 +354,7 @@ KHSM_API int khsm_audit_sub_read(int fd, khsm_audit_record_fn fn, void *arg)
 		for (nlh = (struct nlmsghdr *)buf; !ret && NLMSG_OK(nlh, len);
 		     nlh = NLMSG_NEXT(nlh, len))
 			if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
-				ret = record_msg(nlh, &cb);
+				ret = khsm_audit_record_msg(nlh, fn, arg);
 	}
 	free(buf);
 	return ret;

@@ -128,6 +128,15 @@ int khsm_key_recover_put(struct nl_msg *msg, const void *blob, size_t len,
 /* reply.c: KEY_GENERATE, KEY_IMPORT and KEY_RECOVER */
 int khsm_key_result_parse(struct nl_msg *msg, struct khsm_key_result *res);
 
+/* audit_nl.c: the audit replies, the multicast records, the group id */
+int khsm_audit_status_parse(struct nl_msg *msg, struct khsm_audit_status *st);
+/* One record message (AUDIT_GET dump part or multicast) to @fn. */
+int khsm_audit_record_msg(struct nlmsghdr *nlh, khsm_audit_record_fn fn,
+			  void *arg);
+int khsm_audit_seq_parse(struct nl_msg *msg, uint64_t *seq);
+/* *group set only when the reply names the audit group. */
+int khsm_audit_group_parse(struct nl_msg *msg, uint32_t *group);
+
 /* reply.c: CARD_PASSPHRASE's one card file, into *@out (zeroed) */
 int khsm_card_file_parse(struct nl_msg *msg, struct khsm_card_file *out);
 

@@ -24,7 +24,8 @@ int khsm_card_file_parse(struct nl_msg *msg, struct khsm_card_file *out)
 
 enum which {
 	R_WORLD, R_INSERT, R_SLOTS, R_CARDSET, R_TOKENS, R_KEY, R_INFO,
-	R_WORLD_INFO, R_CARD_FILE,
+	R_WORLD_INFO, R_CARD_FILE, R_AUDIT_STATUS, R_AUDIT_RECORD, R_AUDIT_SEQ,
+	R_AUDIT_GROUP,
 	R__COUNT
 };
 
@@ -44,7 +45,35 @@ union result {
 	struct khsm_info info;
 	struct khsm_world_info world_info;
 	struct khsm_card_file card_file;
+	struct khsm_audit_status audit_status;
+	struct {
+		size_t n;
+		int fail_at;	/* the callback's answer for record n */
+	} records;
+	uint64_t seq;
+	uint32_t group;
 };
+
+/* Where one_record() reads every byte of a record to. */
+volatile uint8_t fuzz_reply_sink;
+
+/* AUDIT_GET's and the multicast group's callback: what arrives is bounded. */
+static int one_record(const uint8_t *rec, size_t len, const uint8_t *digest,
+		      void *arg)
+{
+	union result *r = arg;
+	size_t i;
+
+	FUZZ_ASSERT(rec && digest);
+	FUZZ_ASSERT(len >= 1 && len <= KHSM_AUDIT_REC_MAX);
+	/* Every byte read, so ASan sees a record that overran its message. */
+	for (i = 0; i < len; i++)
+		fuzz_reply_sink ^= rec[i];
+	for (i = 0; i < KHSM_AUDIT_DIGEST_LEN; i++)
+		fuzz_reply_sink ^= digest[i];
+	/* A callback's error stops the walk and is what the caller gets. */
+	return ++r->records.n == (size_t)r->records.fail_at ? -ECANCELED : 0;
+}
 
 /* What the caller relies on once a parser said 0. */
 static void check(enum which w, const union result *r)
@@ -104,6 +133,15 @@ static void check(enum which w, const union result *r)
 	case R_CARD_FILE:
 		FUZZ_ASSERT(r->card_file.data && r->card_file.len);
 		break;
+	case R_AUDIT_STATUS:
+		FUZZ_ASSERT(r->audit_status.next);
+		break;
+	case R_AUDIT_SEQ:
+		FUZZ_ASSERT(r->seq);
+		break;
+	case R_AUDIT_RECORD:
+		FUZZ_ASSERT(r->records.n >= 1);
+		break;
 	default:
 		break;
 	}
@@ -130,6 +168,14 @@ static int parse(enum which w, struct nl_msg *msg, union result *r)
 		return khsm_world_info_parse(msg, &r->world_info);
 	case R_CARD_FILE:
 		return khsm_card_file_parse(msg, &r->card_file);
+	case R_AUDIT_STATUS:
+		return khsm_audit_status_parse(msg, &r->audit_status);
+	case R_AUDIT_RECORD:
+		return khsm_audit_record_msg(nlmsg_hdr(msg), one_record, r);
+	case R_AUDIT_SEQ:
+		return khsm_audit_seq_parse(msg, &r->seq);
+	case R_AUDIT_GROUP:
+		return khsm_audit_group_parse(msg, &r->group);
 	default:
 		return -EINVAL;
 	}
@@ -196,6 +242,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(buf);
 	memcpy(buf, data + 1, (size_t)n);
 	memset(&r, 0, sizeof(r));
+	/* The selector's high part: which record's callback says stop. */
+	if (w == R_AUDIT_RECORD)
+		r.records.fail_at = data[0] / R__COUNT;
 	for (nlh = (struct nlmsghdr *)buf; nlmsg_ok(nlh, n);
 	     nlh = nlmsg_next(nlh, &n)) {
 		struct nl_msg *msg;
@@ -216,6 +265,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_SAY("parser %d: message type %u: %d\n", (int)w,
 				 nlh->nlmsg_type, err);
 			FUZZ_ASSERT(err <= 0);
+			if (err == -ECANCELED)	/* only the callback says it */
+				FUZZ_ASSERT(w == R_AUDIT_RECORD &&
+					    r.records.n == (size_t)r.records.fail_at);
 			seen = 1;
 		}
 		nlmsg_free(msg);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -235,7 +236,8 @@ static void files(void)
 
 /* Selector bytes: tools/fuzz/host/fuzz_reply.c's enum which. */
 enum { R_WORLD, R_INSERT, R_SLOTS, R_CARDSET, R_TOKENS, R_KEY, R_INFO,
-       R_WORLD_INFO, R_CARD_FILE };
+       R_WORLD_INFO, R_CARD_FILE, R_AUDIT_STATUS, R_AUDIT_RECORD, R_AUDIT_SEQ,
+       R_AUDIT_GROUP, R__COUNT };
 
 /* A recv() buffer being filled with messages. */
 struct rbuf {
@@ -350,6 +352,70 @@ static void put_reply(const char *name, uint8_t sel, struct rbuf *r)
 {
 	put_sel("reply", name, sel, r->b, r->len);
 	memset(r, 0, sizeof(*r));
+}
+
+static void audit_replies(struct rbuf *r)
+{
+	uint8_t inst[KHSM_AUDIT_INSTANCE_LEN], rec[64], dig[KHSM_AUDIT_DIGEST_LEN];
+	struct nl_msg *m;
+	struct nlattr *a, *g;
+	int i;
+
+	fill(inst, sizeof(inst), 3);
+	m = reply(KHSM_CMD_AUDIT_STATUS);
+	a = nest(m, KHSM_A_AUDIT);
+	nla_put(m, KHSM_A_AUDIT_INSTANCE, sizeof(inst), inst);
+	nla_put_u64(m, KHSM_A_AUDIT_FIRST, 1);
+	nla_put_u64(m, KHSM_A_AUDIT_NEXT, 42);
+	nla_put_u64(m, KHSM_A_AUDIT_ACKED, 40);
+	nla_put_u32(m, KHSM_A_AUDIT_RING, 1024);
+	nla_put_u64(m, KHSM_A_AUDIT_LAST_CHECKPOINT, 39);
+	nla_put_u64(m, KHSM_A_AUDIT_LOST, 0);
+	nla_put_flag(m, KHSM_A_AUDIT_FORCED);
+	nla_nest_end(m, a);
+	add(r, m);
+	put_reply("gen-audit-status", R_AUDIT_STATUS, r);
+
+	/* An AUDIT_GET dump of three records; the second seed stops at 2. */
+	for (i = 0; i < 3; i++) {
+		fill(rec, sizeof(rec), 10 + i);
+		fill(dig, sizeof(dig), 20 + i);
+		m = reply(KHSM_CMD_AUDIT_GET);
+		nlmsg_hdr(m)->nlmsg_flags |= NLM_F_MULTI;
+		a = nest(m, KHSM_A_AUDIT);
+		nla_put_u64(m, KHSM_A_AUDIT_SEQ, 7 + i);
+		nla_put(m, KHSM_A_AUDIT_RECORD, sizeof(rec), rec);
+		nla_put(m, KHSM_A_AUDIT_DIGEST, sizeof(dig), dig);
+		nla_nest_end(m, a);
+		add(r, m);
+	}
+	add_done(r);
+	put_sel("reply", "gen-audit-dump-stop-2", R_AUDIT_RECORD + 2 * R__COUNT,
+		r->b, r->len);
+	put_reply("gen-audit-dump", R_AUDIT_RECORD, r);
+
+	m = reply(KHSM_CMD_AUDIT_CHECKPOINT);
+	a = nest(m, KHSM_A_AUDIT);
+	nla_put_u64(m, KHSM_A_AUDIT_SEQ, 43);
+	nla_nest_end(m, a);
+	add(r, m);
+	put_reply("gen-audit-checkpoint", R_AUDIT_SEQ, r);
+
+	/* The controller's family reply, as libkhsm reads the group id. */
+	m = nlmsg_alloc_size(4096);
+	if (!m || !genlmsg_put(m, 4242, 7, GENL_ID_CTRL, 0, 0,
+			       CTRL_CMD_NEWFAMILY, 2))
+		die("genlmsg_put");
+	nla_put_string(m, CTRL_ATTR_FAMILY_NAME, KHSM_GENL_NAME);
+	nla_put_u16(m, CTRL_ATTR_FAMILY_ID, 0x1d);
+	a = nest(m, CTRL_ATTR_MCAST_GROUPS);
+	g = nest(m, 1);
+	nla_put_string(m, CTRL_ATTR_MCAST_GRP_NAME, KHSM_MCGRP_AUDIT);
+	nla_put_u32(m, CTRL_ATTR_MCAST_GRP_ID, 15);
+	nla_nest_end(m, g);
+	nla_nest_end(m, a);
+	add(r, m);
+	put_reply("gen-audit-group", R_AUDIT_GROUP, r);
 }
 
 static void replies(void)
@@ -545,6 +611,7 @@ static void replies(void)
 	card_files(m, 1);
 	add(&r, m);
 	put_reply("gen-card-passphrase", R_CARD_FILE, &r);
+	audit_replies(&r);
 }
 
 /* ---- texts ---- */
