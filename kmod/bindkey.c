@@ -43,6 +43,20 @@ static void bind_key_type_put(const char *name)
 		symbol_put(key_type_trusted);
 }
 
+static const char *const bind_types[] = { "logon", "user", "encrypted",
+					   "trusted" };
+
+/* @type's name as a string that lives as long as the module, or NULL. */
+const char *khsm_bind_type_name(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bind_types); i++)
+		if (!strcmp(type, bind_types[i]))
+			return bind_types[i];
+	return NULL;
+}
+
 /* The payload of a key of one of the four types, under key->sem. */
 static int payload_of(const char *type, struct key *key, const u8 **data,
 		      size_t *len)

@@ -311,7 +311,9 @@ static int info_put_loaded_world(struct sk_buff *msg, struct khsm_world *w)
 	    nla_put_u32(msg, KHSM_A_INFO_ACS_AUTH, auth) ||
 	    nla_put_u32(msg, KHSM_A_INFO_ACS_AUTH_REMAINING, remaining) ||
 	    (w->keyslots[KHSM_KEYSLOT_BIND - 1].type &&
-	     nla_put_flag(msg, KHSM_A_INFO_BOUND)))
+	     nla_put_flag(msg, KHSM_A_INFO_BOUND)) ||
+	    (w->bind_type &&
+	     nla_put_string(msg, KHSM_A_INFO_BIND_KEY_TYPE, w->bind_type)))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -185,6 +185,7 @@ static int world_bind(struct khsm_world *w, const struct khsm_bind_req *bind,
 	if (!err) {
 		memcpy(w->secrets.bind_kek, kek, sizeof(kek));
 		w->keyslots[KHSM_KEYSLOT_BIND - 1] = slot;
+		w->bind_type = khsm_bind_type_name(bind->type);
 	}
 	memzero_explicit(kek, sizeof(kek));
 	return err;
@@ -331,7 +332,10 @@ static int load_with_bind_key(struct khsm_world *w,
 				   "wrong binding key, or the world file is damaged");
 		return err;
 	}
-	return err ?: open_body(w, extack);
+	err = err ?: open_body(w, extack);
+	if (!err)
+		w->bind_type = khsm_bind_type_name(bind->type);
+	return err;
 }
 
 int khsm_world_load(const u8 *file, size_t len,
@@ -463,6 +467,7 @@ int khsm_world_bind(const struct khsm_bind_req *bind, struct khsm_blob *out,
 {
 	struct khsm_world *w = khsm_world;
 	struct khsm_world_keyslot old_slot;
+	const char *old_type = w->bind_type;
 	__le32 old_generation = w->hdr.generation;
 	u8 old_kek[KHSM_KEY_LEN];
 	int err;
@@ -479,6 +484,7 @@ int khsm_world_bind(const struct khsm_bind_req *bind, struct khsm_blob *out,
 		/* No file for the new binding, so the old one stands. */
 		w->keyslots[KHSM_KEYSLOT_BIND - 1] = old_slot;
 		memcpy(w->secrets.bind_kek, old_kek, sizeof(old_kek));
+		w->bind_type = old_type;
 		w->hdr.generation = old_generation;
 	}
 out:

@@ -47,6 +47,12 @@ struct khsm_world {
 	struct khsm_world_secrets secrets;
 	u8 body[KHSM_WORLD_BODY_LEN];	/* while LOADING: still sealed */
 	u32 loading_portid;
+	/*
+	 * khsm_bind_type_name() of the key the world was bound to or opened
+	 * with since it was loaded; NULL if not bound or loaded with the ACS
+	 * (the world file does not record the type).
+	 */
+	const char *bind_type;
 	u32 auth_mask;			/* 1 << enum khsm_acs_token */
 	u64 auth_expires;		/* ktime_get_boottime_ns() */
 };
@@ -112,6 +118,7 @@ int khsm_world_bind(const struct khsm_bind_req *bind, struct khsm_blob *out,
 int khsm_world_set_policy(const struct khsm_opts *opts, struct khsm_blob *out);
 
 /* bindkey.c */
+const char *khsm_bind_type_name(const char *type);
 int khsm_bind_kek(const struct khsm_bind_req *bind,
 		  const u8 world_id[KHSM_WORLD_ID_LEN], u8 kek[KHSM_KEY_LEN],
 		  struct netlink_ext_ack *extack);

@@ -39,6 +39,7 @@ static const struct nla_policy info_policy[KHSM_A_INFO_MAX + 1] = {
 	[KHSM_A_INFO_ACS_AUTH_REMAINING] = { .type = NLA_U32 },
 	[KHSM_A_INFO_SLOTS]		= { .type = NLA_U32 },
 	[KHSM_A_INFO_BOUND]		= { .type = NLA_FLAG },
+	[KHSM_A_INFO_BIND_KEY_TYPE]	= { .type = NLA_STRING, .maxlen = 16 },
 };
 
 static void info_fill(struct nlattr **tb, struct khsm_info *info)
@@ -106,6 +107,9 @@ static void world_fill(struct nlattr **tb, struct khsm_world_info *wi)
 	wi->acs_auth_remaining_ms = get_u32(tb, KHSM_A_INFO_ACS_AUTH_REMAINING);
 	wi->slots = get_u32(tb, KHSM_A_INFO_SLOTS);
 	wi->bound = !!tb[KHSM_A_INFO_BOUND];
+	if (tb[KHSM_A_INFO_BIND_KEY_TYPE])
+		nla_strlcpy(wi->bind_key_type, tb[KHSM_A_INFO_BIND_KEY_TYPE],
+			    sizeof(wi->bind_key_type));
 	if (tb[KHSM_A_INFO_CREATED])
 		wi->created = nla_get_u64(tb[KHSM_A_INFO_CREATED]);
 	if (tb[KHSM_A_INFO_WORLD_ID])

@@ -488,7 +488,14 @@ static enum hc_status check_bind(struct hc_ctx *c, char *why, size_t size)
 	if (!c->wi.bound)
 		return hc_say(HC_PASS, why, size,
 			      "the world has no host binding key: only the ACS load-world quorum loads it");
-	/* The module does not say which key it was bound to: look for one. */
+	if (!strcmp(c->wi.bind_key_type, "trusted"))
+		return hc_say(HC_PASS, why, size,
+			      "bound to a trusted (TPM-sealed) key");
+	if (c->wi.bind_key_type[0])
+		return hc_say(HC_WARN, why, size,
+			      "bound to a %s key: its secret sits on this host; bind to a trusted (TPM-sealed) key",
+			      c->wi.bind_key_type);
+	/* Loaded with the ACS: the module cannot say which key: look for one. */
 	find_trusted_key(desc, sizeof(desc));
 	if (desc[0])
 		return hc_say(HC_PASS, why, size,

@@ -113,7 +113,10 @@ static void print_ids(const struct khsm_world_info *wi)
 	}
 	if (has(wi, KHSM_A_INFO_WORLD_ID)) {
 		FIELD("bound");
-		printf("%s\n", wi->bound ? "yes" : "no");
+		if (wi->bound && wi->bind_key_type[0])
+			printf("yes, to a %s key\n", wi->bind_key_type);
+		else
+			printf("%s\n", wi->bound ? "yes" : "no");
 	}
 }
 
@@ -270,6 +273,11 @@ void print_world_json(const struct khsm_world_info *wi)
 	json_uint(stdout, has(wi, KHSM_A_INFO_GENERATION), wi->generation);
 	json_key(stdout, &first, "bound");
 	json_bool(stdout, wi->bound);
+	json_key(stdout, &first, "bind_key_type");
+	if (wi->bind_key_type[0])
+		json_string(stdout, wi->bind_key_type);
+	else
+		fputs("null", stdout);
 	json_key(stdout, &first, "tokens_loaded");
 	json_uint(stdout, has(wi, KHSM_A_INFO_TOKENS_LOADED), wi->tokens_loaded);
 	json_key(stdout, &first, "slots");

@@ -243,7 +243,11 @@ struct khsm_world_info {
 	uint32_t acs_auth_remaining_ms;	/* of those authorisations */
 	uint32_t slots;			/* number of slots */
 	struct khsm_world_options opts;	/* opts.set: what the module sent */
-	uint64_t __reserved[8];
+	/* "logon", "user", "encrypted" or "trusted": the key the world was
+	 * bound to or opened with since it was loaded; "" when the module
+	 * does not know (loaded with the ACS, or an older module). */
+	char bind_key_type[16];
+	uint64_t __reserved[6];
 };
 
 /* KHSM_CMD_GET_INFO, world section, on the control channel. */

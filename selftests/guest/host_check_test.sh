@@ -383,7 +383,11 @@ ctl world load "${acs[@]}" >/dev/null 2>&1
 expect "world loaded from the ACS, not bound: pass" 0 bind-key pass "no host binding key"
 keyctl add user khsm:hc "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" @u >/dev/null
 ctl world bind --bind-key user:khsm:hc "${acs[@]}" >/dev/null 2>"$work/bind.err"
-expect "bound to a user key: warn" 0 bind-key warn "no trusted \(TPM-sealed\) key"
+expect "bound to a user key: warn, naming the type" 0 bind-key warn "bound to a user key"
+ctl world unload >/dev/null 2>&1
+ctl world load "${acs[@]}" >/dev/null 2>&1
+expect "bound, loaded with the ACS (type unknown), no trusted key: warn" 0 \
+	bind-key warn "no trusted \(TPM-sealed\) key"
 
 # --- the real /sys, without the test override -------------------------------------------
 real=$(unset KHSM_HOST_CHECK_SYSFS; ulimit -c 0; ctl host-check --json | jq -r '.[] | select(.id == "lockdown") | .status + " " + .reason')

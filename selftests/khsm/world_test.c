@@ -7,6 +7,7 @@
  * guest with khsm.ko loaded and no world.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -522,16 +523,42 @@ static long add_logon_key(const char *desc, const void *payload, size_t len)
 		       KEY_SPEC_USER_KEYRING);
 }
 
+/*
+ * GET_INFO's KHSM_A_INFO_BIND_KEY_TYPE: the type, "" when absent, or
+ * "(no reply)". BOUND in *bound.
+ */
+static const char *bind_type(struct nlraw *nl, int *bound)
+{
+	static char type[32];
+	const struct nlattr *info, *a;
+
+	*bound = -1;
+	if (ku_request(nl, KHSM_CMD_GET_INFO, NULL) ||
+	    !(info = ku_reply_attr(nl, KHSM_A_INFO)))
+		return "(no reply)";
+	*bound = ku_nested_attr(info, KHSM_A_INFO_BOUND) != NULL;
+	a = ku_nested_attr(info, KHSM_A_INFO_BIND_KEY_TYPE);
+	if (!a)
+		return "";
+	snprintf(type, sizeof(type), "%.*s", (int)KU_PLEN(a),
+		 (const char *)KU_PAYLOAD(a));
+	return type;
+}
+
 TEST_F(world, bind_key_loads_without_people)
 {
 	static const char payload[32] = "0123456789abcdef0123456789abcde";
 	struct opts o = { .k = 2, .n = 3, .lw = 2, .kr = 2 };
+	int bound;
 	long key;
 
 	key = add_logon_key("khsm:test-bind", payload, sizeof(payload));
 	ASSERT_LT(0, key);
 	ASSERT_EQ(0, world_new(&self->nl, &o, NULL, "khsm:test-bind", &self->m));
 	EXPECT_NE(~0u, ku_info_u32(&self->nl, KHSM_A_INFO_SLOTS));
+	/* GET_INFO names the type, for host-check's bind-key check. */
+	EXPECT_STREQ("logon", bind_type(&self->nl, &bound));
+	EXPECT_EQ(1, bound);
 	unload_any(&self->nl);
 	EXPECT_EQ(ENOKEY, world_load(&self->nl, self->m.world,
 				     self->m.world_len, "khsm:no-such-key"));
@@ -539,6 +566,16 @@ TEST_F(world, bind_key_loads_without_people)
 	ASSERT_EQ(0, world_load(&self->nl, self->m.world, self->m.world_len,
 				"khsm:test-bind"));
 	EXPECT_EQ(KHSM_WORLD_OPERATIONAL, world_state(&self->nl));
+	EXPECT_STREQ("logon", bind_type(&self->nl, &bound));
+	unload_any(&self->nl);
+	/* Loaded with the ACS: bound, and the module cannot tell to what. */
+	ASSERT_EQ(0, world_load(&self->nl, self->m.world, self->m.world_len,
+				NULL));
+	ASSERT_EQ(0, insert(&self->nl, 0, &self->m.cards[0], -1));
+	ASSERT_EQ(0, insert(&self->nl, 1, &self->m.cards[1], -1));
+	EXPECT_EQ(KHSM_WORLD_OPERATIONAL, world_state(&self->nl));
+	EXPECT_STREQ("", bind_type(&self->nl, &bound));
+	EXPECT_EQ(1, bound);
 	unload_any(&self->nl);
 	/* Another key under the same name does not open it. */
 	ASSERT_LT(0, add_logon_key("khsm:test-bind", "another key, 32 bytes long.....",

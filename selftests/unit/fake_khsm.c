@@ -67,6 +67,7 @@ struct fake_state {
 	uint32_t acs_auth;
 	uint32_t generation;
 	uint8_t bound;
+	char bind_type[16];	/* as the module reports it: "" unknown */
 	uint8_t world_id[KHSM_WORLD_ID_LEN];
 	uint8_t set_id[KHSM_SET_ID_LEN];
 	uint8_t pubkey[KHSM_AUDIT_PUBKEY_LEN];
@@ -385,6 +386,7 @@ int __wrap_khsm_world_new(struct khsm *h, const struct khsm_world_options *opts,
 	memset(st.pubkey, 0x04, sizeof(st.pubkey));
 	st.created = 1732380000;
 	st.bound = bind != NULL;
+	snprintf(st.bind_type, sizeof(st.bind_type), "%s", bind ? bind->type : "");
 	st.state = KHSM_WORLD_OPERATIONAL;
 	ret = cardset(h, opts, cards, n, res);
 	if (ret)
@@ -431,8 +433,8 @@ int __wrap_khsm_world_bind(struct khsm *h, const struct khsm_bind_key *bind,
 int __wrap_khsm_world_bind(struct khsm *h, const struct khsm_bind_key *bind,
 			   struct khsm_world_result *res)
 {
-	(void)bind;
 	st.bound = 1;
+	snprintf(st.bind_type, sizeof(st.bind_type), "%s", bind ? bind->type : "");
 	return world_file_cmd(h, res);
 }
 
@@ -473,6 +475,7 @@ int __wrap_khsm_world_load(struct khsm *h, const void *file, size_t len,
 	st.generation = wf.generation;
 	st.created = wf.created;
 	st.bound = wf.bound;
+	snprintf(st.bind_type, sizeof(st.bind_type), "%s", bind ? bind->type : "");
 	st.state = bind ? KHSM_WORLD_OPERATIONAL : KHSM_WORLD_LOADING;
 	/* LOADING lasts as long as this connection: not saved. */
 	if (bind)
@@ -884,6 +887,7 @@ int __wrap_khsm_world_info(struct khsm *h, struct khsm_world_info *wi)
 	wi->created = st.created;
 	wi->generation = st.generation;
 	wi->bound = st.bound;
+	memcpy(wi->bind_key_type, st.bind_type, sizeof(wi->bind_key_type));
 	wi->acs_auth = st.acs_auth;
 	wi->tokens_loaded = st.ntokens;
 	wi->acs_auth_remaining_ms = st.acs_auth ? 600000 : 0;

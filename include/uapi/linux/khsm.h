@@ -472,6 +472,10 @@ enum khsm_attr {
  * @KHSM_A_INFO_ACS_AUTH_REMAINING: u32, milliseconds left of them
  * @KHSM_A_INFO_SLOTS: u32, number of slots
  * @KHSM_A_INFO_BOUND: flag, the world file has a host binding key slot
+ * @KHSM_A_INFO_BIND_KEY_TYPE: string, the type ("logon", "user",
+ *	"encrypted" or "trusted") of the kernel key the world was bound to or
+ *	opened with since it was loaded; absent when it was loaded with the
+ *	ACS and not bound since (the world file does not record the type)
  */
 enum khsm_info_attr {
 	KHSM_A_INFO_UNSPEC,
@@ -492,6 +496,7 @@ enum khsm_info_attr {
 	KHSM_A_INFO_ACS_AUTH_REMAINING,
 	KHSM_A_INFO_SLOTS,
 	KHSM_A_INFO_BOUND,
+	KHSM_A_INFO_BIND_KEY_TYPE,
 
 	__KHSM_A_INFO_MAX,
 };
