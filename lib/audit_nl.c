@@ -351,8 +351,8 @@ KHSM_API int khsm_audit_sub_read(int fd, khsm_audit_record_fn fn, void *arg)
 			break;
 		}
 		len = (int)n;
-		for (nlh = (struct nlmsghdr *)buf; !ret && NLMSG_OK(nlh, len);
-		     nlh = NLMSG_NEXT(nlh, len))
+		for (nlh = (struct nlmsghdr *)buf; !ret && nlmsg_ok(nlh, len);
+		     nlh = nlmsg_next(nlh, &len))
 			if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
 				ret = khsm_audit_record_msg(nlh, fn, arg);
 	}
