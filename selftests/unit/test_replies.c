@@ -216,6 +216,7 @@ static void world_info_reply(void)
 	nla_put_u32(msg, KHSM_A_INFO_ACS_AUTH_REMAINING, 541000);
 	nla_put_u32(msg, KHSM_A_INFO_SLOTS, 4);
 	nla_put_flag(msg, KHSM_A_INFO_BOUND);
+	nla_put_string(msg, KHSM_A_INFO_BIND_KEY_TYPE, "trusted");
 	opts = nest(msg, KHSM_A_INFO_WORLD_OPTS);
 	nla_put_u8(msg, KHSM_A_OPT_ACS_K, 2);
 	nla_put_u8(msg, KHSM_A_OPT_ACS_N, 3);
@@ -238,6 +239,7 @@ static void world_info_reply(void)
 	CHECK_INT(wi.slots, 4);
 	CHECK_INT(wi.bound, 1);
 	CHECK(wi.present & KHSM_INFO_BIT(KHSM_A_INFO_BOUND));
+	CHECK_STR(wi.bind_key_type, "trusted");
 	CHECK(!(wi.present & KHSM_INFO_BIT(KHSM_A_INFO_MODULE_VERSION)));
 	CHECK_INT(wi.opts.acs_k, 2);
 	CHECK_INT(wi.opts.kr_quorum, 0);	/* as the module said it */
